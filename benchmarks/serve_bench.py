@@ -1,0 +1,181 @@
+"""Benchmark `digits serve`: capture-to-subscriber latency, streams per process, cost of 100 subscribers.
+
+    python benchmarks/serve_bench.py [--video samples/video/desk.mp4] [--duration 120]
+
+The server runs as its own process (`python -m recognizer serve`), exactly as a
+user starts it, with the video file as a camera; subscribers are real websocket
+clients in this process. Latency is measured per reading as (arrival time -
+captured_at), both on this machine's clock. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from websockets.asyncio.client import connect
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Latencies:
+    values: list[float] = field(default_factory=list)
+    frames: list[int] = field(default_factory=list)
+    arrivals: list[float] = field(default_factory=list)
+
+    def p(self, q: float) -> float:
+        return float(np.percentile(self.values, q)) * 1000 if self.values else float("nan")
+
+
+def start_server(video: Path, streams: int, port: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "recognizer", "serve", "--port", str(port), "--loop", "--max-clients", "500"]
+    for index in range(streams):
+        command += ["--source", f"cam{index}={video}"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def wait_until_up(port: int) -> None:
+    for _ in range(300):
+        try:
+            async with connect(f"ws://127.0.0.1:{port}/streams"):
+                return
+        except OSError:
+            await asyncio.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+async def subscriber(url: str, duration: float, sink: Latencies, warmup: float) -> None:
+    async with connect(url, max_size=None) as connection:
+        started = time.time()
+        while time.time() - started < duration:
+            try:
+                raw = await asyncio.wait_for(connection.recv(), 5)
+            except TimeoutError:
+                continue
+            now = time.time()
+            message = json.loads(raw)
+            if message["type"] != "reading" or now - started < warmup:
+                continue
+            sink.values.append(now - message["captured_at"])
+            sink.frames.append(message["frame"])
+            sink.arrivals.append(now)
+
+
+async def measure(video: Path, streams: int, subscribers: int, duration: float, warmup: float = 3.0) -> list[Latencies]:
+    port = free_port()
+    server = start_server(video, streams, port)
+    try:
+        await wait_until_up(port)
+        sinks = [Latencies() for _ in range(subscribers)]
+        # Subscriber 0 of each stream is the one measured; the others are load.
+        urls = [f"ws://127.0.0.1:{port}/streams/cam{i % streams}" for i in range(subscribers)]
+        await asyncio.gather(*(subscriber(url, duration + warmup, sink, warmup) for url, sink in zip(urls, sinks)))
+        return sinks
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def frames_per_second(sink: Latencies) -> float:
+    if len(sink.arrivals) < 2:
+        return 0.0
+    return (len(sink.arrivals) - 1) / (sink.arrivals[-1] - sink.arrivals[0])
+
+
+def backlog_growth_ms(sink: Latencies) -> float:
+    """p95 latency of the last third minus the first third: a growing backlog shows up here."""
+    third = len(sink.values) // 3
+    if third < 10:
+        return float("nan")
+    first = float(np.percentile(sink.values[:third], 95))
+    last = float(np.percentile(sink.values[-third:], 95))
+    return (last - first) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--video", type=Path, default=REPOSITORY / "samples" / "video" / "desk.mp4")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds measured per scenario")
+    parser.add_argument("--max-streams", type=int, default=4)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    rows = []
+    report: dict[str, object] = {}
+    one = asyncio.run(measure(args.video, 1, 1, args.duration))[0]
+    frames = one.frames
+    skipped = sum(b - a - 1 for a, b in zip(frames, frames[1:]) if b > a)
+    rows.append(("1 stream, 1 subscriber", one, frames_per_second(one), skipped))
+    report["one_stream"] = {
+        "p50_ms": round(one.p(50), 1),
+        "p95_ms": round(one.p(95), 1),
+        "fps": round(frames_per_second(one), 1),
+        "frames_skipped": skipped,
+        "backlog_growth_p95_ms": round(backlog_growth_ms(one), 1),
+    }
+    crowd = asyncio.run(measure(args.video, 1, 100, args.duration))
+    measured = crowd[0]
+    rows.append(("1 stream, 100 subscribers", measured, frames_per_second(measured), 0))
+    everyone = [v for sink in crowd for v in sink.values]
+    report["hundred_subscribers"] = {
+        "p50_ms": round(measured.p(50), 1),
+        "p95_ms": round(measured.p(95), 1),
+        "p95_all_subscribers_ms": round(float(np.percentile(everyone, 95)) * 1000, 1),
+        "added_p95_ms": round(float(np.percentile(everyone, 95)) * 1000 - one.p(95), 1),
+    }
+    keeps_up = 1
+    capacity = []
+    for streams in range(2, args.max_streams + 1):
+        sinks = asyncio.run(measure(args.video, streams, streams, min(args.duration, 30.0)))
+        worst_fps = min(frames_per_second(s) for s in sinks)
+        worst_p95 = max(s.p(95) for s in sinks)
+        capacity.append({"streams": streams, "worst_fps": round(worst_fps, 1), "worst_p95_ms": round(worst_p95, 1)})
+        if worst_fps >= 28.5 and worst_p95 <= 60.0:
+            keeps_up = streams
+        else:
+            break
+    report["streams"] = {"keeps_up_with": keeps_up, "tried": capacity}
+
+    print("| scenario | p50 ms | p95 ms | readings/s | frames skipped |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name, sink, fps, skipped_frames in rows:
+        print(f"| {name} | {sink.p(50):.1f} | {sink.p(95):.1f} | {fps:.1f} | {skipped_frames} |")
+    hundred = report["hundred_subscribers"]
+    assert isinstance(hundred, dict)
+    print(
+        f"\n100 subscribers: p95 over all of them {hundred['p95_all_subscribers_ms']} ms, "
+        f"{hundred['added_p95_ms']:+} ms against one subscriber."
+    )
+    one_stream = report["one_stream"]
+    assert isinstance(one_stream, dict)
+    print(
+        f"Backlog: p95 of the last third minus the first third of {args.duration:.0f} s: {one_stream['backlog_growth_p95_ms']} ms."
+    )
+    print(
+        f"Streams of 1280x720 at 30 fps one process keeps up with (>= 28.5 readings/s each, p95 <= 60 ms): {keeps_up}"
+    )
+    for entry in capacity:
+        print(
+            f"  {entry['streams']} streams: worst {entry['worst_fps']} readings/s, worst p95 {entry['worst_p95_ms']} ms"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,278 @@
+"""The `digits` command: read, serve, subscribe, train, evaluate.
+
+Exit codes: 0 when everything was read, 1 when some input could not be (each
+named on stderr), 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trainer.cli import register as register_trainer
+
+app = typer.Typer(
+    name="digits",
+    help="Read handwritten digits from cameras and scanned pages; stream what is read over websockets.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+register_trainer(app)
+
+
+class BackendChoice(str, Enum):
+    auto = "auto"
+    litert = "litert"
+    tensorflow = "tensorflow"
+
+
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--model", help="Folder holding digits.json and the model files (default: the shipped model).", file_okay=False
+    ),
+]
+BackendOption = Annotated[
+    BackendChoice, typer.Option(help="Inference backend: LiteRT on the CPU, TensorFlow where a GPU is.")
+]
+MinConfidenceOption = Annotated[
+    float,
+    typer.Option(min=0.0, max=1.0, help="Digits below this confidence are kept but marked, and printed as '?'."),
+]
+
+
+def error(message: str) -> None:
+    typer.secho(f"digits: error: {message}", err=True, fg=typer.colors.RED)
+
+
+def _annotation_path(directory: Path, source: str, page: int, pages_seen: dict[str, int]) -> Path:
+    stem = "stdin" if source in ("-", "<stdin>") else Path(source).stem
+    count = pages_seen.get(stem, 0)
+    pages_seen[stem] = count + 1
+    suffix = f"-p{page + 1}" if page else ""
+    duplicate = f"-{count}" if count and not page else ""
+    return directory / f"{stem}{suffix}{duplicate}.png"
+
+
+@app.command()
+def read(
+    paths: Annotated[
+        list[str], typer.Argument(help="Images (PNG, JPEG, BMP, WebP, TIFF), PDFs, folders, or - for standard input.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines: one object per page or image.")] = False,
+    annotate: Annotated[
+        Path | None,
+        typer.Option(help="Write each input with its boxes, digits and numbers drawn to this folder.", file_okay=False),
+    ] = None,
+    min_confidence: MinConfidenceOption = 0.6,
+    model: ModelOption = None,
+    backend: BackendOption = BackendChoice.auto,
+    max_pixels: Annotated[int, typer.Option(min=1, help="Refuse images larger than this many pixels.")] = 100_000_000,
+) -> None:
+    """Read the handwritten numbers in images and PDFs, line by line."""
+    from recognizer.batch import read_inputs
+    from recognizer.classifier import ModelError, load_classifier
+    from recognizer.inputs import InputError
+    from recognizer.pipeline import Recognizer, RecognizerOptions
+    from recognizer.reading import Frame, Reading
+
+    try:
+        classifier = load_classifier(model, backend.value)
+    except ModelError as failure:
+        error(str(failure))
+        raise typer.Exit(code=1) from None
+    recognizer = Recognizer(classifier, RecognizerOptions(min_confidence=min_confidence))
+    if annotate is not None:
+        annotate.mkdir(parents=True, exist_ok=True)
+    pages_seen: dict[str, int] = {}
+    first_page = True
+
+    def on_reading(frame: Frame, reading: Reading) -> None:
+        nonlocal first_page
+        if as_json:
+            typer.echo(json.dumps(reading.to_json()))
+        else:
+            if not first_page:
+                typer.echo("")
+            if reading.text:
+                typer.echo(reading.text)
+        first_page = False
+        sys.stdout.flush()
+        if annotate is not None:
+            import cv2
+
+            from recognizer.annotate import annotate as draw
+
+            target = _annotation_path(annotate, frame.source, frame.index, pages_seen)
+            if not cv2.imwrite(str(target), draw(frame.image, reading)):
+                error(f"cannot write annotated image {target}")
+
+    def on_error(failure: InputError) -> None:
+        error(str(failure))
+
+    summary = read_inputs(paths, recognizer, on_reading, on_error, max_pixels)
+    if summary.errors:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def serve(
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source",
+            help="[NAME=]SPEC: a camera index (0), a video file, a stream URL (rtsp://, http://) or a folder of images. Repeat for several.",
+        ),
+    ] = None,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on. Keep 127.0.0.1 unless others must connect.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0 picks a free one).")] = 8765,
+    fps: Annotated[float | None, typer.Option(min=0.1, help="Cap the processing rate per source.")] = None,
+    loop: Annotated[bool, typer.Option("--loop", help="Repeat video files and folders.")] = False,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            help="Shared token clients must present (?token= or Authorization: Bearer). Default: $DIGITSTREAM_TOKEN."
+        ),
+    ] = None,
+    max_clients: Annotated[int, typer.Option(min=1)] = 200,
+    max_upload_mb: Annotated[float, typer.Option(min=0.1, help="Largest image accepted on /recognize.")] = 24.0,
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option("--allow-origin", help="Browser origins allowed besides this server's own page. Repeat."),
+    ] = None,
+    stable_frames: Annotated[
+        int, typer.Option(min=1, help="Frames a number must be read the same way to be stable.")
+    ] = 3,
+    workers: Annotated[int, typer.Option(min=1, max=16, help="Frames processed in parallel.")] = 2,
+    queue_size: Annotated[int, typer.Option(min=1, max=1000, help="Messages kept for a slow subscriber.")] = 8,
+    stall_timeout: Annotated[
+        float, typer.Option(min=0.5, help="Disconnect a subscriber that stops reading this long.")
+    ] = 10.0,
+    min_confidence: MinConfidenceOption = 0.6,
+    model: ModelOption = None,
+    backend: BackendOption = BackendChoice.auto,
+) -> None:
+    """Read live sources and publish what they show over websockets (and a page at http://HOST:PORT/)."""
+    import asyncio
+
+    from recognizer.classifier import ModelError
+    from recognizer.service.engine import EngineConfig
+    from recognizer.service.run import ServeOptions, run_service
+    from recognizer.service.server import Service, ServiceConfig, token_from_environment
+    from recognizer.service.sources import SourceError, parse_source
+
+    try:
+        specs = tuple(parse_source(value, i, loop=loop, fps=fps) for i, value in enumerate(source or []))
+    except SourceError as failure:
+        error(str(failure))
+        raise typer.Exit(code=2) from None
+    names = [spec.name for spec in specs]
+    if len(set(names)) != len(names):
+        error(f"stream names must be unique, got {names}; name them with NAME=SPEC")
+        raise typer.Exit(code=2)
+    options = ServeOptions(
+        service=ServiceConfig(
+            host=host,
+            port=port,
+            token=token_from_environment(token),
+            max_upload_bytes=int(max_upload_mb * 1024 * 1024),
+            max_clients=max_clients,
+            queue_size=queue_size,
+            stall_timeout=stall_timeout,
+            allowed_origins=tuple(allow_origin or ()),
+        ),
+        engine=EngineConfig(workers=workers, stable_frames=stable_frames),
+        sources=specs,
+        model_dir=model,
+        backend=backend.value,
+        min_confidence=min_confidence,
+    )
+
+    def ready(service: Service) -> None:
+        address = f"{host}:{service.port}"
+        typer.echo(f"digits: serving on http://{address}/ (page) and ws://{address}/streams", err=True)
+        for spec in specs:
+            typer.echo(f"digits: stream {spec.name!r}: ws://{address}/streams/{spec.name} <- {spec.target}", err=True)
+        typer.echo(f"digits: upload images to ws://{address}/recognize; Ctrl-C stops", err=True)
+
+    try:
+        asyncio.run(run_service(options, on_ready=ready))
+    except ModelError as failure:
+        error(str(failure))
+        raise typer.Exit(code=1) from None
+    except OSError as failure:
+        error(f"cannot listen on {host}:{port}: {failure.strerror or failure}")
+        raise typer.Exit(code=1) from None
+
+
+@app.command()
+def subscribe(
+    url: Annotated[str, typer.Argument(help="ws://HOST:PORT/streams or ws://HOST:PORT/streams/NAME")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print every message as one JSON line.")] = False,
+    changes_only: Annotated[
+        bool, typer.Option("--changes-only", help="Only stable-number changes and status.")
+    ] = False,
+    token: Annotated[str | None, typer.Option(help="Shared token. Default: $DIGITSTREAM_TOKEN.")] = None,
+    count: Annotated[int | None, typer.Option(min=1, help="Stop after this many readings or changes.")] = None,
+) -> None:
+    """Print what a digitstream server reads, live; reconnects when the server restarts."""
+    import asyncio
+
+    from recognizer.service.client import SubscribeError, subscribe_messages
+    from recognizer.service.protocol import Changed, ErrorMessage, Hello, ReadingMessage, Status
+    from recognizer.service.server import token_from_environment
+
+    async def follow() -> None:
+        received = 0
+
+        def reconnecting(delay: float) -> None:
+            typer.echo(f"digits: connection lost; reconnecting in {delay:.1f} s", err=True)
+
+        async for message in subscribe_messages(
+            url, token_from_environment(token), changes_only, on_reconnect=reconnecting
+        ):
+            if as_json:
+                typer.echo(json.dumps(message.to_json()))
+            elif isinstance(message, ReadingMessage):
+                stable = " ".join(number.text for number in message.stable)
+                typer.echo(
+                    f"{message.stream} #{message.frame}: {message.reading.text.replace(chr(10), ' | ') or '-'}  [stable: {stable or '-'}]"
+                )
+            elif isinstance(message, Changed):
+                typer.echo(
+                    f"{message.stream} #{message.frame}: stable now {' '.join(n.text for n in message.stable) or '-'} (+{' '.join(message.added) or '-'} -{' '.join(message.removed) or '-'})"
+                )
+            elif isinstance(message, Status):
+                typer.echo(f"{message.stream}: {message.state}: {message.message}", err=True)
+            elif isinstance(message, Hello):
+                typer.echo(
+                    f"digits: connected to {message.server}; streams: {', '.join(str(s['name']) for s in message.streams) or 'none'}",
+                    err=True,
+                )
+            elif isinstance(message, ErrorMessage):
+                typer.echo(f"digits: server error {message.code}: {message.message}", err=True)
+            sys.stdout.flush()
+            if isinstance(message, (ReadingMessage, Changed)):
+                received += 1
+                if count is not None and received >= count:
+                    return
+
+    try:
+        asyncio.run(follow())
+    except SubscribeError as failure:
+        error(str(failure))
+        raise typer.Exit(code=1) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(code=130) from None
+
+
+def main() -> None:
+    app()

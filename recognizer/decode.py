@@ -1,0 +1,365 @@
+"""Classify candidates, joining broken digits and splitting touching ones where the classifier says so.
+
+Pass one classifies every atom of the image as a whole, in one batch. Most
+atoms are plainly one digit and are done. The rest are *suspicious*: too
+wide for one digit, too short (a piece of one), unsure, or "not a digit".
+Each run of suspicious atoms (with their close neighbours) is cut into
+slices (atoms, and wide atoms cut at the valleys of their ink profile), and
+every way of grouping one to four consecutive slices into a digit is
+classified, all runs of the image in one more batch. A Viterbi pass then
+picks, per run, the reading with the best total score:
+
+    log p(digit) + shape prior - DIGIT_COST     for each digit read
+    log p(not a digit) - SKIP_COST              for each slice left out
+
+A merged pair reads as "not a digit", so it is split; two halves of one digit
+read poorly and are too short or too narrow, so they are joined.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from recognizer.classifier import NOT_A_DIGIT, Classifier
+from recognizer.normalize import normalize_digit
+from recognizer.segment import Atom, Components
+
+__all__ = ["Candidate", "DecodedLine", "Slice", "decode_lines", "hypothesis_crops"]
+
+Image = npt.NDArray[np.uint8]
+MAX_SLICES_PER_DIGIT = 4
+MAX_CUTS = 24
+DIGIT_COST = 0.6
+SKIP_COST = 0.5
+# Widest gap (in line heights) inside one digit: the break in a broken digit.
+MAX_INNER_GAP = 0.35
+MAX_DIGIT_WIDTH = 1.3
+
+
+@dataclass(frozen=True)
+class Slice:
+    """A piece of ink: a whole atom, or the part of one between two cut paths.
+
+    ``mask`` covers the box (x0, y0)-(x1, y1) in working coordinates; ``x0`` and
+    ``x1`` are the tight columns of the slice's own ink.
+    """
+
+    mask: npt.NDArray[np.bool_]
+    x0: int
+    x1: int
+    y0: int
+    y1: int
+
+    @classmethod
+    def of_atom(cls, atom: Atom, components: Components) -> Slice:
+        window = components.labels[atom.y : atom.bottom, atom.x : atom.right]
+        mask = window == atom.ids[0] if len(atom.ids) == 1 else np.isin(window, atom.ids)
+        return cls(mask, atom.x, atom.right, atom.y, atom.bottom)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A classified digit in working coordinates."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    label: int
+    confidence: float
+    probabilities: npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class DecodedLine:
+    """The digits found in one text line, and how many of its atoms were not digits."""
+
+    candidates: list[Candidate]
+    rejected: int
+
+
+@dataclass
+class _Crop:
+    digit: npt.NDArray[np.float32]
+    box: tuple[int, int, int, int]
+
+
+def _crop(slices: list[Slice]) -> _Crop | None:
+    """The union of some slices' ink, tightly boxed and normalised."""
+    left = min(s.x0 for s in slices)
+    right = max(s.x1 for s in slices)
+    top = min(s.y0 for s in slices)
+    bottom = max(s.y1 for s in slices)
+    mask = np.zeros((bottom - top, right - left), dtype=bool)
+    for piece in slices:
+        mask[piece.y0 - top : piece.y1 - top, piece.x0 - left : piece.x1 - left] |= piece.mask
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
+    tight = mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    box = (left + int(cols[0]), top + int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1))
+    return _Crop(digit=normalize_digit(tight), box=box)
+
+
+def _candidate(crop: _Crop, probabilities: npt.NDArray[np.float32]) -> Candidate:
+    label = int(np.argmax(probabilities[:NOT_A_DIGIT]))
+    return Candidate(*crop.box, label=label, confidence=float(probabilities[label]), probabilities=probabilities)
+
+
+def _digit_probability(probabilities: npt.NDArray[np.float32]) -> float:
+    return float(probabilities[:NOT_A_DIGIT].max())
+
+
+def _suspicious(atom: Atom, probabilities: npt.NDArray[np.float32], line_height: float) -> bool:
+    return _digit_probability(probabilities) < 0.9 or atom.w >= 1.1 * line_height or atom.h < 0.75 * line_height
+
+
+def _cut_columns(mask: Image, line_height: float) -> list[int]:
+    """Columns where touching digits are likely joined: profile valleys and an even spread."""
+    width = mask.shape[1]
+    profile = mask.sum(axis=0).astype(np.float64)
+    smooth = np.convolve(profile, np.array([1.0, 2.0, 1.0]) / 4.0, mode="same")
+    margin = max(2, int(0.15 * line_height))
+    separation = max(2, int(0.18 * line_height))
+    valleys = [x for x in range(margin, width - margin) if smooth[x] <= smooth[x - 1] and smooth[x] <= smooth[x + 1]]
+    valleys.sort(key=lambda x: smooth[x])
+    expected = max(2, round(width / (0.6 * line_height)))
+    spread = [round(width * k / expected) for k in range(1, expected)]
+    limit = min(MAX_CUTS, 2 * expected)
+    chosen: list[int] = []
+    for x in valleys[:expected] + spread + valleys[expected:]:
+        if margin <= x <= width - margin and all(abs(x - c) >= separation for c in chosen):
+            chosen.append(x)
+        if len(chosen) >= limit:
+            break
+    return sorted(chosen)
+
+
+def _cut_path(cost: npt.NDArray[np.float32], column: int, reach: int) -> npt.NDArray[np.int64]:
+    """The cheapest top-to-bottom path near ``column``: through the gaps between touching digits.
+
+    Each row moves at most one column; ink costs far more than paper, and
+    straying from ``column`` costs a little, so the path crosses ink only
+    where the digits really touch. Returns the path's column in every row.
+    """
+    height, width = cost.shape
+    low, high = max(1, column - reach), min(width - 1, column + reach + 1)
+    columns = np.arange(low, high)
+    local = cost[:, low:high] + 0.05 * np.abs(columns - column)[None, :]
+    total = local[0].copy()
+    moves = np.zeros((height, high - low), dtype=np.int8)
+    for row in range(1, height):
+        left = np.concatenate([[np.inf], total[:-1]])
+        right = np.concatenate([total[1:], [np.inf]])
+        stacked = np.stack([left, total, right])
+        choice = np.argmin(stacked, axis=0)
+        total = stacked[choice, np.arange(len(total))] + local[row]
+        moves[row] = choice - 1
+    path = np.zeros(height, dtype=np.int64)
+    position = int(np.argmin(total))
+    for row in range(height - 1, -1, -1):
+        path[row] = low + position
+        position = int(np.clip(position + moves[row, position], 0, high - low - 1))
+    return path
+
+
+def _slices(atom: Atom, components: Components, line_height: float) -> list[Slice]:
+    """An atom as one slice, or, when it may hold several digits, cut along likely joins."""
+    whole = Slice.of_atom(atom, components)
+    if atom.w < 0.9 * line_height:
+        return [whole]
+    ink = whole.mask
+    cost = np.where(ink, 8.0, 1.0).astype(np.float32)
+    reach = max(2, int(0.3 * line_height))
+    paths = [_cut_path(cost, column, reach) for column in _cut_columns(ink.astype(np.uint8), line_height)]
+    # Keep paths in order left to right so the slices between them never overlap.
+    for index in range(1, len(paths)):
+        paths[index] = np.maximum(paths[index], paths[index - 1])
+    columns = np.arange(atom.w)[None, :]
+    bounds = [np.zeros(atom.h, dtype=np.int64), *paths, np.full(atom.h, atom.w, dtype=np.int64)]
+    pieces: list[Slice] = []
+    for left_path, right_path in zip(bounds, bounds[1:]):
+        part = ink & (columns >= left_path[:, None]) & (columns < right_path[:, None])
+        used = np.flatnonzero(part.any(axis=0))
+        if used.size == 0:
+            continue
+        first, last = int(used[0]), int(used[-1]) + 1
+        pieces.append(Slice(part[:, first:last], atom.x + first, atom.x + last, atom.y, atom.bottom))
+    return pieces
+
+
+def _shape_prior(box: tuple[int, int, int, int], line_height: float) -> float:
+    """Log-prior of a digit's box: about one line tall, at most a little wider than tall."""
+    _, _, width, height = box
+    prior = 0.0
+    ratio = height / line_height
+    if ratio < 0.7:
+        prior -= (0.7 - ratio) * 10.0
+    widthness = width / line_height
+    if widthness > 1.15:
+        prior -= (widthness - 1.15) * 10.0
+    return prior
+
+
+@dataclass
+class _Run:
+    line: int
+    slices: list[Slice]
+    line_height: float
+    # (first slice, last slice + 1) -> index into the batch of hypothesis crops
+    hypotheses: dict[tuple[int, int], int]
+
+
+def _plan_run(run: _Run, components: Components, crops: list[_Crop]) -> None:
+    slices = run.slices
+    height = run.line_height
+    for start in range(len(slices)):
+        right = slices[start].x1
+        for end in range(start + 1, min(len(slices), start + MAX_SLICES_PER_DIGIT) + 1):
+            piece = slices[end - 1]
+            if end - 1 > start:
+                gap = piece.x0 - right
+                if gap > MAX_INNER_GAP * height:
+                    break
+            right = max(right, piece.x1)
+            if right - slices[start].x0 > MAX_DIGIT_WIDTH * height:
+                break
+            crop = _crop(slices[start:end])
+            if crop is None:
+                continue
+            run.hypotheses[(start, end)] = len(crops)
+            crops.append(crop)
+
+
+def _viterbi(run: _Run, crops: list[_Crop], probabilities: npt.NDArray[np.float32]) -> tuple[list[Candidate], int]:
+    """The best reading of a run: digits and skipped slices."""
+    count = len(run.slices)
+    best = [-math.inf] * (count + 1)
+    back: list[tuple[int, int | None]] = [(-1, None)] * (count + 1)
+    best[0] = 0.0
+    for end in range(1, count + 1):
+        # Leave slice end-1 out, as not a digit.
+        single = run.hypotheses.get((end - 1, end))
+        not_digit = float(probabilities[single][NOT_A_DIGIT]) if single is not None else 1.0
+        skip = best[end - 1] + math.log(not_digit + 0.02) - SKIP_COST
+        if skip > best[end]:
+            best[end], back[end] = skip, (end - 1, None)
+        for start in range(max(0, end - MAX_SLICES_PER_DIGIT), end):
+            index = run.hypotheses.get((start, end))
+            if index is None or best[start] == -math.inf:
+                continue
+            score = (
+                best[start]
+                + math.log(_digit_probability(probabilities[index]) + 1e-6)
+                + _shape_prior(crops[index].box, run.line_height)
+                - DIGIT_COST
+            )
+            if score > best[end]:
+                best[end], back[end] = score, (start, index)
+    digits: list[Candidate] = []
+    skipped = 0
+    position = count
+    while position > 0:
+        start, index = back[position]
+        if index is None:
+            skipped += 1
+        else:
+            digits.append(_candidate(crops[index], probabilities[index]))
+        position = start
+    return digits[::-1], skipped
+
+
+def hypothesis_crops(
+    components: Components, lines: list[list[Atom]], line_heights: list[float]
+) -> list[tuple[npt.NDArray[np.float32], tuple[int, int, int, int]]]:
+    """Every crop the decoder could ask about: each atom, and each grouping of slices of a line.
+
+    The trainer labels these against the truth to learn what the decoder will see.
+    """
+    crops: list[_Crop] = []
+    for line, height in zip(lines, line_heights):
+        slices = [piece for atom in line for piece in _slices(atom, components, height)]
+        _plan_run(_Run(0, slices, height, {}), components, crops)
+        for atom in line:
+            crop = _crop([Slice.of_atom(atom, components)])
+            if crop is not None:
+                crops.append(crop)
+    return [(crop.digit, crop.box) for crop in crops]
+
+
+def _batch(classifier: Classifier, crops: list[_Crop]) -> npt.NDArray[np.float32]:
+    digits = np.stack([crop.digit for crop in crops]) if crops else np.zeros((0, 28, 28), dtype=np.float32)
+    return classifier.classify(digits).probabilities
+
+
+def decode_lines(
+    components: Components,
+    lines: list[list[Atom]],
+    line_heights: list[float],
+    classifier: Classifier,
+    reject_threshold: float = 0.5,
+) -> list[DecodedLine]:
+    """Classify the atoms of every line, joining and splitting where needed; digits per line."""
+    first_crops: list[_Crop] = []
+    owners: list[tuple[int, int]] = []
+    for line_index, line in enumerate(lines):
+        for atom_index, atom in enumerate(line):
+            crop = _crop([Slice.of_atom(atom, components)])
+            if crop is not None:
+                first_crops.append(crop)
+                owners.append((line_index, atom_index))
+    first = _batch(classifier, first_crops)
+    by_atom = {owner: (crop, probabilities) for owner, crop, probabilities in zip(owners, first_crops, first)}
+
+    results: list[list[Candidate]] = [[] for _ in lines]
+    rejected = [0] * len(lines)
+    runs: list[_Run] = []
+    second_crops: list[_Crop] = []
+    for line_index, line in enumerate(lines):
+        height = line_heights[line_index]
+        suspicious = [
+            (line_index, i) in by_atom and _suspicious(atom, by_atom[(line_index, i)][1], height)
+            for i, atom in enumerate(line)
+        ]
+        # A suspicious atom may be a piece of its neighbour: bring close neighbours into its run.
+        involved = list(suspicious)
+        for i, flag in enumerate(suspicious):
+            if not flag:
+                continue
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(line):
+                    gap = max(line[i].x, line[j].x) - min(line[i].right, line[j].right)
+                    if gap <= MAX_INNER_GAP * height:
+                        involved[j] = True
+        current: list[Slice] = []
+        for i, atom in enumerate(line):
+            if involved[i] and (line_index, i) in by_atom:
+                current.extend(_slices(atom, components, height))
+                continue
+            if current:
+                runs.append(_Run(line_index, current, height, {}))
+                current = []
+            if (line_index, i) not in by_atom:
+                continue
+            crop, probabilities = by_atom[(line_index, i)]
+            if probabilities[NOT_A_DIGIT] >= reject_threshold:
+                rejected[line_index] += 1
+            else:
+                results[line_index].append(_candidate(crop, probabilities))
+        if current:
+            runs.append(_Run(line_index, current, height, {}))
+    for run in runs:
+        _plan_run(run, components, second_crops)
+    second = _batch(classifier, second_crops)
+    for run in runs:
+        digits, skipped = _viterbi(run, second_crops, second)
+        results[run.line].extend(digits)
+        rejected[run.line] += skipped
+    for line in results:
+        line.sort(key=lambda c: c.x)
+    return [DecodedLine(candidates, count) for candidates, count in zip(results, rejected)]

@@ -1,0 +1,241 @@
+"""The recognizer: one frame or page in, one :class:`Reading` out.
+
+prepare (ink mask) -> orientation and skew -> rules removed -> components ->
+atoms -> text lines -> classify and split (batched) -> numbers and lines.
+Only the classifier is stateful; everything else is pure functions over arrays.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from recognizer.classifier import Classifier
+from recognizer.decode import DecodedLine, decode_lines
+from recognizer.geometry import MIN_SKEW_DEGREES, Transform, estimate_skew, rotate_mask, rotate_quarter
+from recognizer.group import group_line
+from recognizer.prepare import measure_digit_height, prepare
+from recognizer.reading import DEFAULT_MIN_CONFIDENCE, Box, Frame, Line, Reading
+from recognizer.rules import RuleRemoval, remove_rules, strip_long_runs
+from recognizer.segment import Atom, Components, build_atoms, chain_lines, find_components
+
+__all__ = ["Layout", "Oriented", "Recognizer", "RecognizerOptions", "lay_out_lines"]
+
+# A page counts as turned by 90 degrees when its digits chain into lines this much
+# better sideways than upright.
+SIDEWAYS_EVIDENCE = 1.5
+NUMBER_GAP_FOR_STRUCTURE = 0.8
+
+Image = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class RecognizerOptions:
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
+    # Try pages turned by 90 degrees when the ink looks sideways.
+    detect_rotation: bool = True
+    correct_skew: bool = True
+    # Camera frames cut digits at their edges; a half digit read as a whole one is worse than none.
+    drop_edge_digits: bool = False
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    lines: list[DecodedLine]
+    components: Components
+    rules: RuleRemoval
+    digit_height: float
+
+    @property
+    def score(self) -> float:
+        """How digit-like the page reads: used to pick between orientations."""
+        confidences = [c.confidence for line in self.lines for c in line.candidates]
+        rejected = sum(line.rejected for line in self.lines)
+        return float(sum(confidences)) - 0.5 * rejected
+
+
+def _digits_in(atom: Atom, height: float) -> int:
+    return max(1, round(atom.w / (0.7 * height)))
+
+
+def _line_structure(mask: Image) -> tuple[float, float]:
+    """How strongly the digits chain into horizontal lines (atoms per line, weighted), and their height.
+
+    Upright numbers chain left to right into lines of several digits; on a page
+    turned by 90 degrees the same digits stack in columns and chain one by one.
+    """
+    height = measure_digit_height(mask)
+    if height == 0.0:
+        return 0.0, 0.0
+    # Rules and frames (either way round) would glue the digits into a few huge atoms.
+    cleaned = strip_long_runs(remove_rules(mask, height).mask, int(2.5 * height))
+    atoms = build_atoms(find_components(cleaned), height)
+    if len(atoms) < 3:
+        return 0.0, height
+    # Count digits that sit close together along a line (a number), not whole lines: a page
+    # turned sideways has columns of numbers whose digits line up across the page too.
+    sizes: list[int] = []
+    for line in chain_lines(atoms, height):
+        # A wide atom is a string of touching digits (or a boxed field): count its digits.
+        run = _digits_in(line[0], height)
+        for previous, atom in zip(line, line[1:]):
+            if atom.x - previous.right <= NUMBER_GAP_FOR_STRUCTURE * height:
+                run += _digits_in(atom, height)
+            else:
+                sizes.append(run)
+                run = _digits_in(atom, height)
+        sizes.append(run)
+    return sum(size * size for size in sizes) / sum(sizes), height
+
+
+@dataclass(frozen=True)
+class Oriented:
+    """A frame's ink, turned upright and deskewed."""
+
+    mask: Image
+    transform: Transform
+    digit_height: float
+    rotation: int
+    skew: float
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Everything found before classification: rules, components, atoms chained into lines."""
+
+    rules: RuleRemoval
+    components: Components
+    lines: list[list[Atom]]
+    line_heights: list[float]
+    digit_height: float
+
+
+def lay_out_lines(mask: Image, digit_height: float) -> Layout:
+    """Remove rules, find atoms and chain them into text lines."""
+    rules = remove_rules(mask, digit_height)
+    components = find_components(rules.mask)
+    height = measure_digit_height(rules.mask) or digit_height
+    atoms = build_atoms(components, height)
+    lines = chain_lines(atoms, height)
+    line_heights = [_line_height([a.h for a in line], height) for line in lines]
+    return Layout(rules, components, lines, line_heights, height)
+
+
+class Recognizer:
+    """Reads digits from frames with a classifier loaded once."""
+
+    def __init__(self, classifier: Classifier, options: RecognizerOptions | None = None) -> None:
+        self.classifier = classifier
+        self.options = options or RecognizerOptions()
+
+    def _decode(self, mask: Image, digit_height: float) -> _Decoded:
+        layout = lay_out_lines(mask, digit_height)
+        decoded = decode_lines(layout.components, layout.lines, layout.line_heights, self.classifier)
+        return _Decoded(
+            lines=decoded, components=layout.components, rules=layout.rules, digit_height=layout.digit_height
+        )
+
+    def orient(self, frame: Frame, rotation: int | None = None) -> Oriented | None:
+        """The ink mask, upright and deskewed, with the map back to the frame; None for a blank frame.
+
+        ``rotation`` (clockwise degrees, a multiple of 90) forces the orientation
+        instead of detecting it.
+        """
+        inked = prepare(frame.image)
+        mask = inked.mask
+        transform = Transform.scaling(inked.scale, frame.width, frame.height)
+        digit_height = inked.digit_height
+        if digit_height == 0.0:
+            return None
+        if rotation is not None:
+            if rotation % 360:
+                mask, back = rotate_quarter(mask, rotation // 90)
+                transform = transform.then(back)
+                digit_height = measure_digit_height(mask) or digit_height
+        elif self.options.detect_rotation:
+            rotation = 0
+            upright, _ = _line_structure(mask)
+            # Digits that already chain into lines need no second look (and no second cost).
+            turned, turned_height = (0.0, 0.0) if upright >= 2.5 else _line_structure(rotate_quarter(mask, 1)[0])
+            if turned >= 2.0 and turned > SIDEWAYS_EVIDENCE * upright:
+                rotation, mask, transform = self._choose_orientation(mask, transform)
+                digit_height = turned_height or digit_height
+        skew = 0.0
+        if self.options.correct_skew:
+            skew = estimate_skew(mask, digit_height)
+            if abs(skew) >= MIN_SKEW_DEGREES:
+                mask, back = rotate_mask(mask, skew)
+                transform = transform.then(back)
+        return Oriented(mask, transform, digit_height, rotation or 0, skew)
+
+    def read(self, frame: Frame) -> Reading:
+        """Read every number in ``frame``."""
+        started = time.perf_counter()
+        oriented = self.orient(frame)
+        if oriented is None:
+            return self._reading(frame, [], started, 0, 0.0)
+        decoded = self._decode(oriented.mask, oriented.digit_height)
+        lines = self._lines(decoded, oriented.transform)
+        return self._reading(frame, lines, started, oriented.rotation, oriented.skew)
+
+    def _choose_orientation(self, mask: Image, transform: Transform) -> tuple[int, Image, Transform]:
+        """Pick 90 or 270 degrees by how confidently each reads (digits upside down read poorly)."""
+        best: tuple[float, int, Image, Transform] | None = None
+        for turns in (1, 3):
+            turned, back = rotate_quarter(mask, turns)
+            height = measure_digit_height(turned)
+            if height == 0.0:
+                continue
+            score = self._decode(turned, height).score
+            if best is None or score > best[0]:
+                best = (score, turns * 90, turned, transform.then(back))
+        if best is None:
+            return 0, mask, transform
+        return best[1], best[2], best[3]
+
+    def _lines(self, decoded: _Decoded, transform: Transform) -> list[Line]:
+        kept: list[tuple[float, Line]] = []
+        for decoded_line in decoded.lines:
+            candidates = decoded_line.candidates
+            if not candidates:
+                continue
+            if self.options.drop_edge_digits:
+                candidates = [c for c in candidates if not _touches_edge(transform.box(c.x, c.y, c.w, c.h), transform)]
+                if not candidates:
+                    continue
+            fields = [decoded.rules.field_of(c.x + c.w / 2, c.y + c.h / 2) for c in candidates]
+            line = group_line(
+                candidates,
+                fields,
+                lambda c: transform.box(c.x, c.y, c.w, c.h),
+                self.options.min_confidence,
+            )
+            if line is not None:
+                centre_y = float(np.mean([c.y + c.h / 2 for c in candidates]))
+                kept.append((centre_y, line))
+        kept.sort(key=lambda item: item[0])
+        return [line for _, line in kept]
+
+    def _reading(self, frame: Frame, lines: list[Line], started: float, rotation: int, skew: float) -> Reading:
+        return Reading(
+            source=frame.source,
+            page=frame.index,
+            width=frame.width,
+            height=frame.height,
+            lines=tuple(lines),
+            elapsed_ms=(time.perf_counter() - started) * 1000.0,
+            rotation=rotation,
+            skew_degrees=skew,
+        )
+
+
+def _touches_edge(box: Box, transform: Transform) -> bool:
+    return box.x <= 1 or box.y <= 1 or box.right >= transform.width - 1 or box.bottom >= transform.height - 1
+
+
+def _line_height(heights: list[int], fallback: float) -> float:
+    tall = [h for h in heights if h >= 0.5 * fallback]
+    return float(np.median(tall)) if tall else fallback

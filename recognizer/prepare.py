@@ -1,0 +1,256 @@
+"""Page preparation: from a photo or scan to a binary mask of the ink.
+
+1. Working scale: very large scans are reduced so that the whole pipeline
+   costs the same on a 300-dpi scan as on a 150-dpi one.
+2. Ink map: each colour channel is divided by an estimate of the paper under
+   it (a morphological closing at low resolution, which keeps the hard edge of
+   a shadow but removes pen strokes). Ink is whatever is darker than its paper
+   in *any* channel, so blue or pink ink on yellow paper is as visible as black
+   ink on white, and uneven light, shadows and colour casts cancel out.
+3. Paper: in a photo, the bright regions that stand out from the desk. Ink is
+   only looked for on paper, so printed matter and texture on the desk around
+   a sheet or sticky note are ignored.
+4. Threshold per stroke: above the image's own noise floor, each connected
+   stroke keeps what is at least a share of its own darkest ink, so faint
+   pencil beside bold print and marker on a patterned cheque both work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from recognizer.rules import strip_long_runs
+from recognizer.segment import MAX_STROKE_SHARE, estimate_digit_height, find_components, stroke_widths
+
+__all__ = ["InkMask", "prepare", "ink_map", "find_paper", "measure_digit_height", "threshold_ink", "working_scale"]
+
+Image = npt.NDArray[np.uint8]
+# Longest side the pipeline works at; a 150-dpi A4 page (1754 px) is read at full size.
+MAX_WORKING_SIDE = 2000
+# Resolution of the background estimate: long side of the thumbnail.
+BACKGROUND_SIDE = 320
+# Ink levels (0-255, relative darkness against the paper): the lowest noise floor, the
+# weakest stroke peak worth keeping, and the share of its peak a stroke pixel needs.
+MIN_INK = 22.0
+MIN_PEAK = 45.0
+RELATIVE_INK = 0.42
+# Paper detection on the thumbnail: colour-gradient level that counts as an edge, the
+# smallest region worth calling paper, and how light it must be against the lightest part.
+PAPER_EDGE = 40.0
+PAPER_MIN_SHARE = 0.02
+PAPER_MIN_LIGHTNESS = 0.45
+# Digits taller than this (working px) are read at half resolution: MNIST itself is 20 px
+# tall, so nothing is lost, and every later step costs a quarter.
+POOL_ABOVE_HEIGHT = 34
+
+
+@dataclass(frozen=True)
+class InkMask:
+    """Binary ink (255) in working coordinates, with its components and typical digit height."""
+
+    mask: Image
+    # Working pixels per original pixel.
+    scale: float
+    digit_height: float
+    paper: Image | None
+    threshold_low: int
+    threshold_high: int
+
+
+def working_scale(height: int, width: int) -> float:
+    return min(1.0, MAX_WORKING_SIDE / max(height, width))
+
+
+def _background(channel: Image, kernel: int) -> Image:
+    """Paper brightness under each pixel: closing removes strokes thinner than the kernel."""
+    height, width = channel.shape
+    factor = BACKGROUND_SIDE / max(height, width)
+    small = cv2.resize(
+        channel, (max(1, round(width * factor)), max(1, round(height * factor))), interpolation=cv2.INTER_AREA
+    )
+    element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kernel, kernel))
+    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, element)
+    closed = cv2.medianBlur(closed, 3)
+    return cv2.resize(closed, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def _is_colourful(image: Image) -> bool:
+    """Whether any part of the image has colour worth a channel of its own (coloured ink or paper)."""
+    if image.ndim == 2:
+        return False
+    step = max(1, max(image.shape[:2]) // BACKGROUND_SIDE)
+    sample = np.ascontiguousarray(image[::step, ::step])
+    saturation = cv2.cvtColor(sample, cv2.COLOR_BGR2HSV)[:, :, 1]
+    return float(np.percentile(saturation, 99)) > 40
+
+
+def ink_map(image: Image) -> Image:
+    """0 where the pixel is as bright as its paper, up to 255 where it is black on white paper."""
+    channels = [image] if image.ndim == 2 else cv2.split(image)
+    strongest: Image | None = None
+    # The kernel at BACKGROUND_SIDE resolution: 9 px there is ~50 px on a 1754-px page,
+    # wider than any pen stroke, narrower than the gap between a shadow's edge and the ink.
+    for channel in channels:
+        background = _background(channel, 9)
+        darker = cv2.subtract(background, channel)
+        # Contrast relative to the paper: the same ink on dim paper scores as on bright paper.
+        relative = cv2.divide(darker, np.maximum(background, 24), scale=255.0)
+        strongest = relative if strongest is None else cv2.max(strongest, relative)
+    assert strongest is not None
+    return strongest
+
+
+def find_paper(image: Image) -> Image | None:
+    """Mask of the paper in a photo, or None when the paper fills the picture (a scan).
+
+    Paper (a sheet, a sticky note) is a large, smooth, bright region: split a
+    thumbnail at its colour edges and keep the big regions that are at least
+    half as light as the lightest part of the picture. Desk textures (wood
+    grain, checks) break up into small regions; a dark desk is too dark; a
+    shadow across the sheet leaves two large regions, both kept. Thin cuts
+    (rules, writing) are bridged and holes filled, so the ink is inside.
+    """
+    height, width = image.shape[:2]
+    factor = BACKGROUND_SIDE / max(height, width)
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    thumb = cv2.GaussianBlur(cv2.resize(image, size, interpolation=cv2.INTER_AREA), (3, 3), 0)
+    channels = cv2.split(cv2.cvtColor(thumb, cv2.COLOR_BGR2LAB)) if thumb.ndim == 3 else [thumb]
+    edges = np.zeros(thumb.shape[:2], dtype=np.float32)
+    for channel in channels:
+        values = channel.astype(np.float32)
+        gradient = np.abs(cv2.Sobel(values, cv2.CV_32F, 1, 0, ksize=3)) + np.abs(
+            cv2.Sobel(values, cv2.CV_32F, 0, 1, ksize=3)
+        )
+        edges = np.maximum(edges, gradient)
+    smooth = (edges < PAPER_EDGE).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(smooth, connectivity=4)
+    lightness = channels[0]
+    reference = float(np.percentile(lightness, 98))
+    area = smooth.size
+    paper = np.zeros_like(smooth)
+    for index in range(1, count):
+        if stats[index, cv2.CC_STAT_AREA] < PAPER_MIN_SHARE * area:
+            continue
+        region = labels == index
+        if float(lightness[region].mean()) < PAPER_MIN_LIGHTNESS * reference:
+            continue
+        paper[region] = 255
+    # Ruled lines and writing cut the paper into strips; bridge those thin cuts, then fill the
+    # holes the ink leaves. (A convex hull would also take in the desk between a sheet and a
+    # light stripe or shadow touching it.)
+    paper = cv2.morphologyEx(paper, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9)))
+    contours, _ = cv2.findContours(paper, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cv2.drawContours(paper, contours, -1, 255, thickness=cv2.FILLED)
+    share = float(np.count_nonzero(paper)) / area
+    if share == 0.0 or share > 0.93:
+        return None
+    # The paper's own edge reads as ink against the desk: stay a little inside it.
+    paper = cv2.erode(paper, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+    return cv2.resize(paper, (width, height), interpolation=cv2.INTER_NEAREST)
+
+
+def threshold_ink(ink: Image, region: Image | None) -> tuple[Image, int, int]:
+    """Threshold each stroke relative to its own strength.
+
+    Pixels above the noise floor form connected components; each component keeps
+    the pixels at least :data:`RELATIVE_INK` of its own darkest ink. A faint pencil
+    digit is thresholded on its own terms next to bold print, and a dark digit
+    drawn over a light security pattern sheds the pattern it touches.
+    Returns the mask and the noise floor and weakest kept peak, for diagnostics.
+    """
+    values = ink[region > 0] if region is not None else ink.ravel()
+    if values.size == 0:
+        return np.zeros_like(ink), 255, 255
+    sample = values[:: max(1, values.size // 200_000)]
+    median = float(np.median(sample))
+    spread = float(np.median(np.abs(sample - median))) * 1.4826
+    floor = max(MIN_INK, median + 5.0 * spread)
+    weak = ink > floor
+    if region is not None:
+        weak &= region > 0
+    count, labels = cv2.connectedComponents(weak.astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return np.zeros_like(ink), int(floor), int(floor)
+    inked = labels[weak]
+    peaks = np.zeros(count, dtype=np.float32)
+    np.maximum.at(peaks, inked, ink[weak].astype(np.float32))
+    weakest_peak = max(MIN_PEAK, 1.6 * floor)
+    cut = np.maximum(floor, RELATIVE_INK * peaks)
+    cut[peaks < weakest_peak] = 256.0  # components that never rise above the noise
+    cut[0] = 256.0
+    keep = ink.astype(np.float32) >= cut[labels]
+    return (keep * 255).astype(np.uint8), int(floor), int(weakest_peak)
+
+
+def _min_pool(image: Image) -> Image:
+    """Halve the resolution keeping the darkest pixel of each 2x2 block, so thin strokes survive."""
+    height, width = image.shape[0] // 2, image.shape[1] // 2
+    eroded = cv2.erode(image, np.ones((2, 2), np.uint8), anchor=(0, 0))
+    return cv2.resize(eroded, (width, height), interpolation=cv2.INTER_NEAREST)
+
+
+def drop_blobs(mask: Image) -> Image:
+    """Remove dots, blobs and thick bands: shapes far thicker than any pen stroke.
+
+    A dotted tablecloth, a logo or a shadow edge would otherwise steer the skew
+    estimate and the digit-height estimate, and be read as 0s and 1s.
+    """
+    components = find_components(mask)
+    if components.count <= 1:
+        return mask
+    stats = components.stats
+    size = np.maximum(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]).astype(np.float32)
+    blob = stroke_widths(components) > MAX_STROKE_SHARE * size
+    blob &= size >= 4  # leave the smallest specks to the segmenter
+    blob[0] = False
+    if not blob.any():
+        return mask
+    return np.where(blob[components.labels], 0, mask).astype(np.uint8)
+
+
+def measure_digit_height(mask: Image) -> float:
+    """The typical height of the handwritten digits in ``mask`` (0 when there are none).
+
+    Digits that touch a ruled line merge with it into one long component, so the
+    estimate is taken again once runs longer than 2.5 first estimates are removed.
+    When every digit touches a rule, the first estimate finds nothing and runs
+    longer than 1/25 of the page go instead.
+    """
+    first = estimate_digit_height(find_components(mask), mask.shape[0])
+    length = int(2.5 * first) if first > 0 else max(mask.shape) // 25
+    second = estimate_digit_height(find_components(strip_long_runs(mask, max(16, length))), mask.shape[0])
+    return second or first
+
+
+def prepare(image: Image) -> InkMask:
+    """Scale, find the paper, map the ink and threshold it at a resolution that suits the digits.
+
+    Everything is first done at half resolution, which is all that digits taller than
+    :data:`POOL_ABOVE_HEIGHT` need; smaller digits are thresholded again at full resolution.
+    """
+    scale = working_scale(image.shape[0], image.shape[1])
+    if scale < 1.0:
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    if image.ndim == 3 and not _is_colourful(image):
+        # A grey scan: one channel carries all the ink and costs a third.
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    # A light blur first: sensor noise would otherwise survive as ragged edges and specks.
+    smoothed = cv2.GaussianBlur(image, (3, 3), 0)
+    pooled = _min_pool(smoothed)
+    pooled_paper = find_paper(pooled)
+    pooled_mask, low, high = threshold_ink(ink_map(pooled), pooled_paper)
+    pooled_mask = drop_blobs(pooled_mask)
+    pooled_height = measure_digit_height(pooled_mask)
+    if pooled_height * 2.0 >= POOL_ABOVE_HEIGHT:
+        return InkMask(pooled_mask, scale / 2.0, pooled_height, pooled_paper, low, high)
+    paper = None
+    if pooled_paper is not None:
+        paper = cv2.resize(pooled_paper, (smoothed.shape[1], smoothed.shape[0]), interpolation=cv2.INTER_NEAREST)
+    mask, low, high = threshold_ink(ink_map(smoothed), paper)
+    mask = drop_blobs(mask)
+    height = pooled_height * 2.0 if pooled_height > 0 else measure_digit_height(mask)
+    return InkMask(mask, scale, height, paper, low, high)

@@ -1,0 +1,182 @@
+"""Remove ruled lines and form boxes without eating the digits written on them.
+
+Horizontal rules are runs far longer than any digit stroke (2.5 digit
+heights). Box frames are shorter than that, so straight runs only count as a
+frame when they close into a rectangle, which a digit's strokes never do. Where a digit crosses a rule, the pixels of
+the rule between the stroke's two sides are put back (a closing across the
+rule's thickness), so a 7 written through a line stays one piece.
+
+The connected grid of rules also tells which box each digit was written in:
+digits inside one printed field belong to one number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["RuleRemoval", "long_runs", "remove_rules", "strip_long_runs"]
+
+Image = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class RuleRemoval:
+    mask: Image
+    rules: Image
+    # Bounding boxes (x, y, w, h) of printed fields with two or more boxes.
+    grids: list[tuple[int, int, int, int]]
+
+    def field_of(self, x: float, y: float) -> int:
+        """1-based index of the printed field (a row of two or more boxes) holding (x, y); 0 if none."""
+        for index, (left, top, width, height) in enumerate(self.grids, start=1):
+            if left <= x < left + width and top <= y < top + height:
+                return index
+        return 0
+
+
+def long_runs(mask: Image, length: int, horizontal: bool = True) -> Image:
+    """Pixels of ``mask`` on straight runs of at least ``length`` px (with 1 px of slack across).
+
+    Long runs are found at half resolution: an opening costs in proportion to its
+    length, and a rule is just as long and straight at half size.
+    """
+    pooled = mask
+    factor = 1
+    while length // factor >= 40 and min(pooled.shape) >= 64:
+        height, width = pooled.shape[0] // 2 * 2, pooled.shape[1] // 2 * 2
+        pooled = cv2.dilate(pooled[:height, :width], np.ones((2, 2), np.uint8), anchor=(0, 0))[::2, ::2]
+        factor *= 2
+    across = (3, 1) if horizontal else (1, 3)
+    along = (1, length // factor) if horizontal else (length // factor, 1)
+    # A little slack across the run so that 1-px rules left slightly slanted are still found.
+    slack = cv2.dilate(pooled, np.ones(across, np.uint8))
+    runs = cv2.morphologyEx(slack, cv2.MORPH_OPEN, np.ones(along, np.uint8))
+    if factor > 1:
+        runs = cv2.resize(runs, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
+        padded = np.zeros_like(mask)
+        padded[: runs.shape[0], : runs.shape[1]] = runs[: mask.shape[0], : mask.shape[1]]
+        runs = padded
+    grow = np.ones((2 * factor + 1, 1) if horizontal else (1, 2 * factor + 1), np.uint8)
+    return cv2.bitwise_and(cv2.dilate(runs, grow), mask)
+
+
+def _line_bands(runs: Image, mask: Image) -> Image:
+    """Narrow each horizontal rule to its own thickness along its own course.
+
+    ``runs`` holds the rule plus whatever ink lies within its slack (the feet of
+    digits standing on it). Columns where the rule is alone give its centre row
+    and thickness; between them (where digits cross) the centre is interpolated.
+    Only the pixels within half a thickness of that course are the rule.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    bands = np.zeros_like(mask)
+    for index in range(1, count):
+        x, y, w, h, _ = (int(v) for v in stats[index])
+        ys, xs = np.nonzero(labels[y : y + h, x : x + w] == index)
+        per_column = np.bincount(xs, minlength=w)
+        present = per_column > 0
+        thickness = float(np.median(per_column[present]))
+        alone = present & (per_column <= thickness + 1)
+        if not alone.any():
+            continue
+        row_sums = np.bincount(xs, weights=ys, minlength=w)
+        columns = np.flatnonzero(alone)
+        course = np.interp(np.arange(w), columns, row_sums[columns] / per_column[columns])
+        half = thickness / 2.0 + 0.6
+        top = max(0, int(np.floor(y + course.min() - half)))
+        bottom = min(mask.shape[0], int(np.ceil(y + course.max() + half)) + 1)
+        rows = np.arange(top, bottom)[:, None]
+        inside = np.abs(rows - (y + course[None, :])) <= half
+        window = bands[top:bottom, x : x + w]
+        window |= (inside & (mask[top:bottom, x : x + w] > 0)).astype(np.uint8) * 255
+    return bands
+
+
+def strip_long_runs(mask: Image, length: int) -> Image:
+    """``mask`` without horizontal or vertical runs longer than ``length``: rules, frames, page edges."""
+    runs = cv2.bitwise_or(long_runs(mask, length, True), long_runs(mask, length, False))
+    return cv2.bitwise_and(mask, cv2.bitwise_not(runs))
+
+
+@dataclass(frozen=True)
+class _Frames:
+    horizontal: Image
+    vertical: Image
+    grids: list[tuple[int, int, int, int]]
+
+
+def _frames(mask: Image, rules: Image, height: float) -> _Frames:
+    """Printed boxes: straight strokes that close into a rectangle, with any dividers inside.
+
+    A box is found as a set of straight runs (at least 0.6 digit heights long)
+    whose bounding rectangle has ink along all four sides. Only the frame's own
+    pixels go: a band along each side and dividers that span the box's height.
+    A digit that touches the frame keeps everything but the few pixels it shares
+    with it. A 1 or the bar of a 7 is straight too, but never closes a rectangle.
+    """
+    length = max(5, int(round(0.6 * height)))
+    horizontal_runs = long_runs(mask, length, horizontal=True)
+    vertical_runs = long_runs(mask, length, horizontal=False)
+    segments = cv2.bitwise_or(cv2.bitwise_or(horizontal_runs, vertical_runs), rules)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(segments, connectivity=8)
+    band = max(2, int(round(0.1 * height)))
+    horizontal = np.zeros_like(mask)
+    vertical = np.zeros_like(mask)
+    grids: list[tuple[int, int, int, int]] = []
+    for index in range(1, count):
+        x, y, w, h, _ = (int(v) for v in stats[index])
+        if w < 0.6 * height or h < 0.6 * height or h > 3.5 * height:
+            continue
+        component = labels[y : y + h, x : x + w] == index
+        sides = (
+            component[:band].any(axis=0).mean(),
+            component[-band:].any(axis=0).mean(),
+            component[:, :band].any(axis=1).mean(),
+            component[:, -band:].any(axis=1).mean(),
+        )
+        if min(sides) < 0.75:
+            continue
+        frame_h = np.zeros_like(component)
+        frame_h[:band] = component[:band]
+        frame_h[-band:] = component[-band:]
+        frame_v = np.zeros_like(component)
+        frame_v[:, :band] = component[:, :band]
+        frame_v[:, -band:] = component[:, -band:]
+        # Dividers of a comb field: vertical runs nearly as tall as the box.
+        column_ink = (vertical_runs[y : y + h, x : x + w] > 0) & component
+        dividers = column_ink.sum(axis=0) >= 0.8 * h
+        frame_v[:, dividers] |= column_ink[:, dividers]
+        horizontal[y : y + h, x : x + w] |= frame_h.astype(np.uint8) * 255
+        vertical[y : y + h, x : x + w] |= frame_v.astype(np.uint8) * 255
+        cells = 1 + int(
+            np.count_nonzero(np.diff(np.concatenate([[0], dividers[band:-band].astype(np.int8), [0]])) == 1)
+        )
+        if cells >= 2:
+            grids.append((x, y, w, h))
+    return _Frames(horizontal, vertical, grids)
+
+
+def remove_rules(mask: Image, digit_height: float) -> RuleRemoval:
+    """Strip ruled lines and box frames from ``mask``; ``digit_height`` is the typical digit height in px."""
+    height = max(8.0, digit_height)
+    ruled = _line_bands(long_runs(mask, int(round(2.5 * height)), horizontal=True), mask)
+    frames = _frames(mask, ruled, height)
+    horizontal = cv2.bitwise_or(ruled, frames.horizontal)
+    vertical = frames.vertical
+    rules = cv2.bitwise_or(horizontal, vertical)
+    if not rules.any():
+        return RuleRemoval(mask=mask, rules=rules, grids=[])
+    thickness = max(2, int(round(0.1 * height)))
+    kept = cv2.bitwise_and(mask, cv2.bitwise_not(rules))
+    # Reconnect strokes that crossed a rule: close across the rule, only inside the rule's pixels.
+    bridge = max(3, thickness + 3)
+    across_horizontal = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((bridge * 2 + 1, 1), np.uint8))
+    across_vertical = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((1, bridge * 2 + 1), np.uint8))
+    restored = cv2.bitwise_or(
+        cv2.bitwise_and(across_horizontal, horizontal), cv2.bitwise_and(across_vertical, vertical)
+    )
+    return RuleRemoval(mask=cv2.bitwise_or(kept, restored), rules=rules, grids=frames.grids)

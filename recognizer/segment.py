@@ -1,0 +1,237 @@
+"""Segmentation: from an ink mask to digit candidates arranged in text lines.
+
+Connected components are the atoms. Specks, long strokes and blobs are
+dropped; the pieces of a broken digit (a 5 whose top bar came loose, a 4 drawn
+in two strokes) are joined when they stack within one digit's width; atoms
+are chained into text lines left to right, tolerating skewed or slanted
+numbers. Touching digits are split later, by :mod:`recognizer.decode`, where
+the classifier can judge each cut.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["Atom", "Components", "find_components", "estimate_digit_height", "build_atoms", "chain_lines", "crop_piece"]
+
+Image = npt.NDArray[np.uint8]
+MIN_DIGIT_HEIGHT = 7
+MIN_RELATIVE_HEIGHT = 0.5
+CLUSTER_SUPPORT = 3
+# A pen stroke (or an inked-in loop) is at most this share of the digit height; a dot is all of it.
+MAX_STROKE_SHARE = 0.6
+
+
+@dataclass(frozen=True)
+class Components:
+    labels: npt.NDArray[np.int32]
+    stats: npt.NDArray[np.int32]
+    count: int
+
+
+@dataclass(frozen=True)
+class Atom:
+    """One or more connected components that together look like one or more digits."""
+
+    ids: tuple[int, ...]
+    x: int
+    y: int
+    w: int
+    h: int
+    area: int
+
+    @property
+    def centre_y(self) -> float:
+        return self.y + self.h / 2.0
+
+    @property
+    def right(self) -> int:
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> int:
+        return self.y + self.h
+
+    def merged(self, other: Atom) -> Atom:
+        left, top = min(self.x, other.x), min(self.y, other.y)
+        right, bottom = max(self.right, other.right), max(self.bottom, other.bottom)
+        return Atom(self.ids + other.ids, left, top, right - left, bottom - top, self.area + other.area)
+
+
+def find_components(mask: Image) -> Components:
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=cv2.CV_32S)
+    return Components(labels=labels, stats=stats, count=count)
+
+
+def stroke_widths(components: Components) -> npt.NDArray[np.float32]:
+    """The thickest stroke of each component (twice its largest distance to the background)."""
+    distance = cv2.distanceTransform((components.labels > 0).astype(np.uint8), cv2.DIST_L2, 3)
+    widths = np.zeros(components.count, dtype=np.float32)
+    inked = components.labels > 0
+    np.maximum.at(widths, components.labels[inked], distance[inked])
+    return 2.0 * widths
+
+
+def estimate_digit_height(components: Components, image_height: int) -> float:
+    """The height of the handwriting: the tallest cluster of at least three digit-like components.
+
+    Print near the numbers (labels, a page under a sticky note) often outnumbers
+    the digits a hundred to one, so a median would measure the print. Handwritten
+    digits are the largest repeated shapes on the page: take the tallest height
+    shared (within a factor 1.33) by three or more components. Returns 0 when
+    nothing looks like a digit.
+    """
+    stats = components.stats[1:]
+    if stats.size == 0:
+        return 0.0
+    heights = stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
+    widths = stats[:, cv2.CC_STAT_WIDTH].astype(np.float64)
+    areas = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
+    plausible = (
+        (heights >= MIN_DIGIT_HEIGHT)
+        & (heights <= 0.4 * image_height)
+        & (heights >= 0.6 * widths)
+        # Thin upright shapes are 1s, rules or texture (wood grain): they do not say how tall digits are.
+        & (heights <= 3.5 * widths)
+        # Filled blobs (stamps, shadows, logos) are not handwriting.
+        & (areas <= 0.75 * heights * widths)
+        # Nor are bands far thicker than a pen stroke (a striped desk, a bar code).
+        & (stroke_widths(components)[1:] <= MAX_STROKE_SHARE * heights)
+    )
+    chosen = np.sort(heights[plausible])[::-1]
+    if chosen.size == 0:
+        return 0.0
+    for height in np.unique(chosen)[::-1]:
+        members = chosen[(chosen >= 0.75 * height) & (chosen <= 1.33 * height)]
+        if members.size >= CLUSTER_SUPPORT:
+            return float(np.median(members))
+    return float(np.median(chosen))
+
+
+def build_atoms(components: Components, digit_height: float) -> list[Atom]:
+    """Drop what cannot be a digit and join the pieces of broken digits."""
+    height = max(float(MIN_DIGIT_HEIGHT), digit_height)
+    strokes = stroke_widths(components)
+    atoms: list[Atom] = []
+    for index in range(1, components.count):
+        x, y, w, h, area = (int(v) for v in components.stats[index])
+        if strokes[index] > MAX_STROKE_SHARE * max(h, 0.5 * height) and h > 0.3 * height:
+            continue  # a dot, a band or a blob: far thicker than a pen stroke
+        if h > 3.0 * height or (h < 0.25 * height and w < 0.25 * height):
+            continue  # larger than any digit here, or a speck
+        if h < 0.3 * height and w > 1.5 * height:
+            continue  # a flat stroke: an underline or the stub of a rule
+        if area > 0.75 * w * h and h > 0.5 * height and w > 0.5 * height:
+            continue  # a filled blob: a logo, a stamp, a shadow
+        atoms.append(Atom((index,), x, y, w, h, area))
+    # Digits are written at about one size; what stays under half of it once broken pieces
+    # are joined is print, punctuation or a stray mark.
+    return [atom for atom in _join_broken(atoms, height) if atom.h >= MIN_RELATIVE_HEIGHT * height]
+
+
+def _join_broken(atoms: list[Atom], height: float) -> list[Atom]:
+    """Merge atoms stacked within one digit: overlapping columns, a small vertical gap, one digit tall."""
+    atoms = sorted(atoms, key=lambda a: a.x)
+    parent = list(range(len(atoms)))
+    groups = list(atoms)
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, first in enumerate(atoms):
+        for j in range(i + 1, len(atoms)):
+            second = atoms[j]
+            if second.x > first.right:
+                break
+            if not _pieces_of_one_digit(first, second, height):
+                continue
+            a, b = root(i), root(j)
+            if a == b:
+                continue
+            merged = groups[a].merged(groups[b])
+            if merged.h <= 1.5 * height and merged.w <= 1.2 * height:
+                parent[b] = a
+                groups[a] = merged
+    return sorted((groups[i] for i in range(len(atoms)) if root(i) == i), key=lambda a: a.x)
+
+
+def _pieces_of_one_digit(first: Atom, second: Atom, height: float) -> bool:
+    overlap = min(first.right, second.right) - max(first.x, second.x)
+    narrower = min(first.w, second.w)
+    gap = max(first.y, second.y) - min(first.bottom, second.bottom)
+    if overlap < 0.5 * narrower or gap >= 0.35 * height:
+        return False
+    # Two full-size digits side by side overlap little; a loose stroke is small or mostly covered.
+    small = min(first.h, second.h) < 0.6 * height or min(first.area, second.area) < 0.3 * max(first.area, second.area)
+    return small or overlap >= 0.8 * narrower
+
+
+class _LineBuilder:
+    """A text line being chained, with a cached fit of its recent centres."""
+
+    def __init__(self, atom: Atom, height: float) -> None:
+        self.atoms = [atom]
+        self.height = height
+        self._fit: tuple[float, float, float] | None = None
+
+    def append(self, atom: Atom) -> None:
+        self.atoms.append(atom)
+        recent = self.atoms[-8:]
+        xs = np.array([a.x + a.w / 2.0 for a in recent])
+        # The slope is only trusted over a span of two digit heights: two neighbouring
+        # digits of different sizes would otherwise tilt the line by tens of degrees.
+        if len(recent) >= 3 and xs.max() - xs.min() >= 2.0 * self.height:
+            ys = np.array([a.centre_y for a in recent])
+            x_mean, y_mean = float(xs.mean()), float(ys.mean())
+            slope = float(((xs - x_mean) * (ys - y_mean)).sum() / ((xs - x_mean) ** 2).sum())
+            self._fit = (float(np.clip(slope, -0.5, 0.5)), x_mean, y_mean)
+        else:
+            self._fit = None
+
+    def predicted_centre_y(self, x: float) -> float:
+        if self._fit is None:
+            return self.atoms[-1].centre_y
+        slope, x_mean, y_mean = self._fit
+        return y_mean + slope * (x - x_mean)
+
+
+def chain_lines(atoms: list[Atom], digit_height: float) -> list[list[Atom]]:
+    """Chain atoms left to right into text lines; a line follows its own slope."""
+    height = max(float(MIN_DIGIT_HEIGHT), digit_height)
+    lines: list[_LineBuilder] = []
+    for atom in sorted(atoms, key=lambda a: a.x):
+        best_line: _LineBuilder | None = None
+        best_cost = float("inf")
+        for line in lines:
+            last = line.atoms[-1]
+            if atom.x < last.x:
+                continue
+            tolerance = 0.5 * max(height, min(last.h, atom.h))
+            vertical = abs(atom.centre_y - line.predicted_centre_y(atom.x + atom.w / 2.0))
+            if vertical > tolerance:
+                continue
+            cost = vertical + 0.05 * max(0, atom.x - last.right)
+            if cost < best_cost:
+                best_line, best_cost = line, cost
+        if best_line is None:
+            lines.append(_LineBuilder(atom, height))
+        else:
+            best_line.append(atom)
+    return [line.atoms for line in lines]
+
+
+def crop_piece(components: Components, ids: tuple[int, ...], x0: int, x1: int, y0: int, y1: int) -> Image:
+    """The ink of components ``ids`` inside columns [x0, x1) and rows [y0, y1), as a 0/255 mask."""
+    window = components.labels[y0:y1, x0:x1]
+    if len(ids) == 1:
+        selected = window == ids[0]
+    else:
+        selected = np.isin(window, ids)
+    return selected.astype(np.uint8) * 255

@@ -1,0 +1,177 @@
+"""The live pipeline: sources -> workers -> (batched) classifier -> stable numbers -> hub.
+
+Worker threads take the newest pending frame of any source, read it with the
+shared recognizer (whose classifier batches crops across workers), update the
+stream's stable numbers, and hand the messages to the event loop, which owns
+the hub. Workers never wait on subscribers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+
+from recognizer.pipeline import Recognizer
+from recognizer.reading import Frame
+from recognizer.service.batching import BatchingClassifier
+from recognizer.service.hub import Hub, Outgoing, encode
+from recognizer.service.protocol import Changed, ReadingMessage, Status, Thumbnail
+from recognizer.service.sources import FrameSource, NewestFrames, SourceSpec
+from recognizer.service.stability import StabilityTracker
+
+__all__ = ["Engine", "EngineConfig"]
+
+THUMBNAIL_WIDTH = 640
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    workers: int = 2
+    stable_frames: int = 3
+
+
+class Engine:
+    """Runs the sources and workers; publishes to ``hub`` on ``loop``."""
+
+    def __init__(
+        self,
+        specs: list[SourceSpec],
+        recognizer: Recognizer,
+        batcher: BatchingClassifier,
+        hub: Hub,
+        loop: asyncio.AbstractEventLoop,
+        config: EngineConfig | None = None,
+    ) -> None:
+        self.config = config or EngineConfig()
+        self.recognizer = recognizer
+        self.batcher = batcher
+        self.hub = hub
+        self.loop = loop
+        self.frames = NewestFrames()
+        self.sources = {spec.name: FrameSource(spec, self.frames, self._on_status) for spec in specs}
+        self.trackers = {spec.name: StabilityTracker(self.config.stable_frames) for spec in specs}
+        self._tracker_lock = threading.Lock()
+        # Frames finish out of order with several workers; publish each stream in capture order.
+        self._order_lock = threading.Lock()
+        self._in_flight: dict[str, set[int]] = {spec.name: set() for spec in specs}
+        self._finished: dict[str, dict[int, list[Outgoing]]] = {spec.name: {} for spec in specs}
+        self._stop = threading.Event()
+        self._workers = [
+            threading.Thread(target=self._work, name=f"worker-{i}", daemon=True) for i in range(self.config.workers)
+        ]
+        self.frames_read = 0
+        self.errors = 0
+        # Recently published (stream, frame) pairs: what every subscriber should have been offered.
+        self.published: deque[tuple[str, int]] = deque(maxlen=10_000)
+
+    def describe_streams(self) -> list[dict[str, object]]:
+        return [{**source.spec.describe(), "state": source.state} for source in self.sources.values()]
+
+    def start(self) -> None:
+        for worker in self._workers:
+            worker.start()
+        for source in self.sources.values():
+            source.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for source in self.sources.values():
+            source.stop()
+        self.frames.close()
+        for worker in self._workers:
+            worker.join(timeout=5)
+
+    def _publish(self, build: Callable[[], None]) -> None:
+        if not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(build)
+
+    def _on_status(self, stream: str, state: str, message: str) -> None:
+        status = Status(stream=stream, state=state, message=message, at=time.time())
+        self._publish(lambda: self.hub.publish(encode(status, "status", stream, droppable=False)))
+
+    def _take(self) -> tuple[str, Frame] | None:
+        with self._order_lock:
+            item = self.frames.take(timeout=0.5)
+            if item is not None:
+                self._in_flight[item[0]].add(item[1].index)
+            return item
+
+    def _finish(self, stream: str, index: int, messages: list[Outgoing]) -> None:
+        """Record a finished frame; hand over, in order, every frame no earlier frame is waiting on."""
+        with self._order_lock:
+            self._in_flight[stream].discard(index)
+            self._finished[stream][index] = messages
+            waiting = min(self._in_flight[stream], default=None)
+            ready = sorted(i for i in self._finished[stream] if waiting is None or i < waiting)
+            batches = [(i, self._finished[stream].pop(i)) for i in ready]
+
+        def deliver() -> None:
+            for frame_index, batch in batches:
+                self.published.append((stream, frame_index))
+                for item in batch:
+                    self.hub.publish(item)
+
+        if batches:
+            self._publish(deliver)
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            item = self._take()
+            if item is None:
+                continue
+            stream, frame = item
+            try:
+                with self.batcher.participant():
+                    reading = self.recognizer.read(frame)
+            except Exception as error:  # noqa: BLE001 - one bad frame must not stop the stream
+                self.errors += 1
+                self._finish(stream, frame.index, [])
+                self._on_status(stream, "lost", f"frame {frame.index} could not be read: {error}")
+                continue
+            self.frames_read += 1
+            numbers = [number.text for number in reading.numbers]
+            with self._tracker_lock:
+                stable, change = self.trackers[stream].update(frame.index, numbers)
+            thumbnail = self._thumbnail(stream, frame)
+            published_at = time.time()
+            message = ReadingMessage(
+                stream=stream,
+                frame=frame.index,
+                captured_at=frame.captured_at,
+                published_at=published_at,
+                reading=reading,
+                stable=stable,
+            )
+            outgoing = [encode(message, "reading", stream)]
+            if change is not None:
+                changed = Changed(stream, frame.index, published_at, stable, change.added, change.removed)
+                outgoing.append(encode(changed, "changed", stream, droppable=False))
+            if thumbnail is not None:
+                outgoing.append(encode(thumbnail, "frame", stream))
+            self._finish(stream, frame.index, outgoing)
+
+    def _thumbnail(self, stream: str, frame: Frame) -> Thumbnail | None:
+        """A small JPEG of the frame, only when a viewer asked for this stream's frames."""
+        if self.hub.wants_thumbnails(stream) is None:
+            return None
+        image = frame.image
+        scale = min(1.0, THUMBNAIL_WIDTH / image.shape[1])
+        if scale < 1.0:
+            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 70])
+        if not ok:
+            return None
+        return Thumbnail(
+            stream=stream,
+            frame=frame.index,
+            width=frame.width,
+            height=frame.height,
+            jpeg=base64.b64encode(encoded.tobytes()).decode("ascii"),
+        )

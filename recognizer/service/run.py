@@ -1,0 +1,67 @@
+"""Start and stop the whole service: model, batcher, engine, hub and server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from recognizer.classifier import Backend, load_classifier
+from recognizer.pipeline import Recognizer, RecognizerOptions
+from recognizer.service.batching import BatchingClassifier
+from recognizer.service.engine import Engine, EngineConfig
+from recognizer.service.hub import Hub
+from recognizer.service.server import Service, ServiceConfig
+from recognizer.service.sources import SourceSpec
+
+__all__ = ["ServeOptions", "run_service"]
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    service: ServiceConfig
+    engine: EngineConfig
+    sources: tuple[SourceSpec, ...] = ()
+    model_dir: Path | None = None
+    backend: Backend = "auto"
+    min_confidence: float = 0.6
+
+
+async def run_service(
+    options: ServeOptions,
+    stop: asyncio.Event | None = None,
+    on_ready: Callable[[Service], None] | None = None,
+    handle_signals: bool = True,
+) -> None:
+    """Serve until ``stop`` is set (or SIGINT/SIGTERM); then release sources and close clients cleanly."""
+    loop = asyncio.get_running_loop()
+    stop = stop or asyncio.Event()
+    classifier = load_classifier(options.model_dir, options.backend)
+    batcher = BatchingClassifier(classifier)
+    live = Recognizer(batcher, RecognizerOptions(min_confidence=options.min_confidence, drop_edge_digits=True))
+    uploads = Recognizer(batcher, RecognizerOptions(min_confidence=options.min_confidence))
+    hub = Hub(stall_timeout=options.service.stall_timeout)
+    engine = Engine(list(options.sources), live, batcher, hub, loop, options.engine)
+    service = Service(options.service, uploads, hub, engine)
+    installed: list[signal.Signals] = []
+    if handle_signals:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, stop.set)
+                installed.append(signum)
+    await service.start()
+    engine.start()
+    try:
+        if on_ready is not None:
+            on_ready(service)
+        await stop.wait()
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+        # Sources first (release cameras), then clients get a proper close frame.
+        await loop.run_in_executor(None, engine.stop)
+        await service.close()
+        batcher.close()

@@ -1,0 +1,159 @@
+"""The recognizer on pages it has never seen, one hard case at a time, built from real MNIST test digits."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from recognizer.normalize import normalize_digits
+from recognizer.pipeline import Recognizer
+from recognizer.reading import Frame
+
+PAGE_WIDTH, PAGE_HEIGHT = 1000, 600
+DIGIT_HEIGHT = 56
+
+
+@pytest.fixture(scope="module")
+def clear_digits(recognizer: Recognizer, mnist_small: dict[str, np.ndarray]) -> dict[int, list[np.ndarray]]:
+    """MNIST test digits the model reads with confidence when alone: the cases test the pipeline, not the model."""
+    images, labels = mnist_small["x_test"], mnist_small["y_test"]
+    predictions = recognizer.classifier.classify(normalize_digits(list(images)))
+    chosen: dict[int, list[np.ndarray]] = {d: [] for d in range(10)}
+    for image, label, predicted, confidence in zip(images, labels, predictions.labels, predictions.confidences):
+        if predicted == label and confidence > 0.995 and len(chosen[int(label)]) < 6:
+            chosen[int(label)].append(image)
+    return chosen
+
+
+def ink(image: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray:
+    """An MNIST digit as pen ink of a given height (alpha in [0, 1])."""
+    rows = np.flatnonzero(image.max(axis=1))
+    cols = np.flatnonzero(image.max(axis=0))
+    glyph = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32) / 255.0
+    width = max(2, round(glyph.shape[1] * height / glyph.shape[0]))
+    large = cv2.resize(glyph, (width, height), interpolation=cv2.INTER_CUBIC)
+    return np.clip((large - 0.35) * 5.0, 0.0, 1.0)
+
+
+def page_with(
+    numbers: list[str],
+    digits: dict[int, list[np.ndarray]],
+    *,
+    gap: float = 0.2,
+    overlap: float = 0.0,
+    ink_level: float = 0.85,
+    paper: int = 245,
+    seed: int = 0,
+) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """A grey page with the numbers written on one line; returns it and every digit's box."""
+    rng = np.random.default_rng(seed)
+    page = np.full((PAGE_HEIGHT, PAGE_WIDTH), float(paper), np.float32)
+    x = 80
+    baseline = 300
+    boxes = []
+    for number in numbers:
+        for position, character in enumerate(number):
+            sample = digits[int(character)][int(rng.integers(0, len(digits[int(character)])))]
+            alpha = ink(sample, DIGIT_HEIGHT, rng)
+            h, w = alpha.shape
+            if position and overlap:
+                x -= int(overlap * w)
+            top = baseline - h
+            region = page[top : top + h, x : x + w]
+            region[:] = region * (1 - alpha * ink_level) + 20.0 * alpha * ink_level
+            boxes.append((x, top, w, h))
+            x += w + int(gap * DIGIT_HEIGHT)
+        x += int(1.6 * DIGIT_HEIGHT)
+    return page.clip(0, 255).astype(np.uint8), boxes
+
+
+def read_text(recognizer: Recognizer, image: np.ndarray) -> str:
+    return recognizer.read(Frame(image, "test")).text
+
+
+def test_plain_numbers(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
+    page, _ = page_with(["4071", "38", "925"], clear_digits)
+    assert read_text(recognizer, page) == "4071 38 925"
+
+
+def test_ruled_line_through_the_digits(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
+    page, boxes = page_with(["52718", "603"], clear_digits, seed=1)
+    for y in (300 - 4, 300 - 4 + 70):
+        cv2.line(page, (20, y), (PAGE_WIDTH - 20, y), 90, 2)
+    assert read_text(recognizer, page) == "52718 603"
+
+
+def test_digits_in_form_boxes_that_touch_the_frames(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]
+) -> None:
+    page, boxes = page_with(["8146"], clear_digits, gap=0.45, seed=2)
+    for x, y, w, h in boxes:
+        # Each box slightly tighter than the digit at the bottom, so ink touches the frame.
+        cv2.rectangle(page, (x - 8, y - 10), (x + max(w, 40) + 6, y + h - 3), 60, 2)
+    assert read_text(recognizer, page) == "8146"
+
+
+def test_skewed_page(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
+    page, _ = page_with(["90817", "2463"], clear_digits, seed=3)
+    rotation = cv2.getRotationMatrix2D((PAGE_WIDTH / 2, PAGE_HEIGHT / 2), 6.0, 1.0)
+    skewed = cv2.warpAffine(page, rotation, (PAGE_WIDTH, PAGE_HEIGHT), borderValue=245)
+    reading = recognizer.read(Frame(skewed, "test"))
+    assert reading.text == "90817 2463"
+    assert abs(reading.skew_degrees) > 3
+
+
+def test_broken_digit_is_joined(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
+    page, boxes = page_with(["35", "54"], clear_digits, seed=4)
+    # Erase a band across the first 5: its top bar comes loose.
+    x, y, w, h = boxes[1]
+    page[y + int(0.3 * h) : y + int(0.3 * h) + 4, x : x + w] = 245
+    assert read_text(recognizer, page) == "35 54"
+
+
+def test_touching_pair_is_split(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
+    page, _ = page_with(["2038"], clear_digits, gap=0.0, overlap=0.12, seed=5)
+    assert read_text(recognizer, page) == "2038"
+
+
+def test_specks_are_not_digits(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
+    page, _ = page_with(["7294"], clear_digits, seed=6)
+    rng = np.random.default_rng(6)
+    for _ in range(250):
+        cv2.circle(
+            page, (int(rng.integers(0, PAGE_WIDTH)), int(rng.integers(0, PAGE_HEIGHT))), int(rng.integers(1, 4)), 40, -1
+        )
+    assert read_text(recognizer, page) == "7294"
+
+
+def test_low_contrast_pencil(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
+    page, _ = page_with(["6150", "87"], clear_digits, ink_level=0.25, paper=225, seed=7)
+    noisy = np.clip(page.astype(np.float32) + np.random.default_rng(7).normal(0, 4, page.shape), 0, 255).astype(
+        np.uint8
+    )
+    assert read_text(recognizer, noisy) == "6150 87"
+
+
+def test_page_turned_sideways_is_read_upright(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]
+) -> None:
+    page, _ = page_with(["4071", "3862", "925"], clear_digits, seed=8)
+    turned = cv2.rotate(page, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    reading = recognizer.read(Frame(turned, "test"))
+    assert reading.rotation == 90
+    assert reading.text == "4071 3862 925"
+
+
+def test_boxes_are_in_original_pixels(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
+    page, boxes = page_with(["4071"], clear_digits, seed=9)
+    reading = recognizer.read(Frame(page, "test"))
+    found = [d.box for d in reading.digits]
+    assert len(found) == len(boxes)
+    for (x, y, w, h), box in zip(boxes, found):
+        assert abs(box.x - x) <= 4 and abs(box.y - y) <= 4
+        assert abs(box.right - (x + w)) <= 4 and abs(box.bottom - (y + h)) <= 4
+
+
+def test_empty_and_tiny_frames(recognizer: Recognizer) -> None:
+    assert recognizer.read(Frame(np.full((480, 640, 3), 200, np.uint8), "blank")).lines == ()
+    assert recognizer.read(Frame(np.zeros((3, 3), np.uint8), "tiny")).lines == ()

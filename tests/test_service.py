@@ -1,0 +1,316 @@
+"""The live service, for real: a websockets server on 127.0.0.1, real clients, a real video file as the camera."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from recognizer.scoring import load_truth
+from recognizer.service.client import SubscribeError, recognize, subscribe
+from recognizer.service.protocol import Changed, Hello, ReadingMessage, Status, parse_server_message
+from tests.conftest import SAMPLES
+from tests.samples_index import LIVE_PHOTO
+
+TOKEN = "s3cret-token"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def camera_video(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """A 1280x720 video drifting a few pixels over a sample photo, and the numbers it shows."""
+    photo = SAMPLES / LIVE_PHOTO
+    image = cv2.imread(str(photo))
+    assert image is not None and image.shape[:2] == (720, 1280)
+    truth = load_truth(photo.with_suffix(".truth.json"))[0]
+    path = tmp_path_factory.mktemp("video") / "camera.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (1280, 720))
+    assert writer.isOpened()
+    for index in range(90):
+        shift = np.float32([[1, 0, 3 * np.sin(index / 7)], [0, 1, 2 * np.cos(index / 9)]])
+        writer.write(cv2.warpAffine(image, shift, (1280, 720), borderMode=cv2.BORDER_REPLICATE))
+    writer.release()
+    return path, sorted(truth.numbers)
+
+
+async def _collect(url: str, readings: int, timeout: float = 30.0) -> list[ReadingMessage]:
+    received: list[ReadingMessage] = []
+
+    async def gather() -> None:
+        async for message in subscribe(url, reconnect=False):
+            if isinstance(message, ReadingMessage):
+                received.append(message)
+                if len(received) >= readings:
+                    return
+
+    await asyncio.wait_for(gather(), timeout)
+    return received
+
+
+def test_expected_numbers_arrive_and_become_stable(start_server, camera_video) -> None:  # type: ignore[no-untyped-def]
+    video, expected = camera_video
+    server = start_server([f"desk={video}"])
+    readings = asyncio.run(_collect(f"{server.base}/streams/desk", 40))
+    assert all(r.stream == "desk" for r in readings)
+    frames = [r.frame for r in readings]
+    assert frames == sorted(frames), "frames must arrive in capture order"
+    assert all(r.published_at >= r.captured_at for r in readings)
+    read_right = [r for r in readings if sorted(n.text for n in r.reading.numbers) == expected]
+    assert len(read_right) >= 0.9 * len(readings)
+    stable_sets = [sorted(t for n in r.stable for t in [n.text] * n.count) for r in readings]
+    assert expected in stable_sets
+
+
+def test_hello_then_changed_events_for_change_subscribers(start_server, camera_video) -> None:  # type: ignore[no-untyped-def]
+    video, expected = camera_video
+
+    async def run(base: str) -> tuple[Hello, Changed]:
+        async with connect(f"{base}/streams?changes_only=1") as connection:
+            hello = parse_server_message(await connection.recv())
+            assert isinstance(hello, Hello)
+            while True:
+                message = parse_server_message(await asyncio.wait_for(connection.recv(), 30))
+                assert not isinstance(message, ReadingMessage), "changes_only must not send readings"
+                if isinstance(message, Changed):
+                    return hello, message
+
+    server = start_server([f"desk={video}"])
+    hello, changed = asyncio.run(run(server.base))
+    assert hello.protocol == 1
+    assert [s["name"] for s in hello.streams] == ["desk"]
+    assert changed.added and set(changed.added) <= set(expected)
+
+
+def test_stuck_subscriber_changes_nothing_for_the_others(start_server, camera_video) -> None:  # type: ignore[no-untyped-def]
+    video, _ = camera_video
+    server = start_server([f"desk={video}"], stall_timeout=1.0, queue_size=4)
+
+    async def run(base: str) -> tuple[int, list[int], int | None]:
+        # A client that asks for every thumbnail and then stops reading: its socket fills up.
+        stuck = await connect(f"{base}/streams/desk", max_queue=1)
+        await stuck.send(json.dumps({"type": "options", "thumbnails": True, "thumbnail_fps": 15}))
+        stuck.transport.pause_reading()
+        fast = await _collect(f"{base}/streams/desk", 60, timeout=40)
+        received_frames = [r.frame for r in fast]
+        published = [f for s, f in list(server.service.engine.published) if s == "desk"]
+        missed = [f for f in published if received_frames[0] <= f <= received_frames[-1] and f not in received_frames]
+        deadline = time.monotonic() + 30
+        while server.service.hub.slow_disconnects == 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        stuck.transport.resume_reading()
+        try:
+            async for _ in stuck:
+                pass
+        except ConnectionClosed:
+            pass
+        return len(fast), missed, stuck.close_code
+
+    received, missed, stuck_close = asyncio.run(run(server.base))
+    assert received == 60
+    # The fast subscriber got every reading the engine published while it listened.
+    assert missed == []
+    assert server.service.hub.slow_disconnects == 1
+    assert stuck_close == 1008
+
+
+def test_recognize_reads_an_uploaded_sample(start_server) -> None:  # type: ignore[no-untyped-def]
+    server = start_server([])
+    photo = SAMPLES / LIVE_PHOTO
+    truth = load_truth(photo.with_suffix(".truth.json"))[0]
+    reading = asyncio.run(recognize(f"{server.base}/recognize", photo.read_bytes()))
+    assert sorted(n.text for n in reading.numbers) == sorted(truth.numbers)
+
+
+def test_recognize_reports_garbage_and_refuses_oversized_uploads(start_server) -> None:  # type: ignore[no-untyped-def]
+    server = start_server([], max_upload_bytes=200_000)
+
+    async def run(base: str) -> tuple[dict, dict, int | None]:  # type: ignore[type-arg]
+        async with connect(f"{base}/recognize", max_size=None) as connection:
+            await connection.recv()  # hello
+            await connection.send(b"\x89PNG but not really an image at all")
+            garbage = json.loads(await connection.recv())
+            await connection.send("please read this")
+            text = json.loads(await connection.recv())
+            await connection.send(os.urandom(300_000))
+            try:
+                await asyncio.wait_for(connection.recv(), 10)
+            except ConnectionClosed:
+                pass
+            return garbage, text, connection.close_code
+
+    garbage, text, code = asyncio.run(run(server.base))
+    assert garbage["type"] == "error" and garbage["code"] == "bad_image"
+    assert text["type"] == "error" and text["code"] == "bad_message"
+    assert code == 1009
+
+
+def test_malformed_options_get_an_error_not_a_crash(start_server, camera_video) -> None:  # type: ignore[no-untyped-def]
+    video, _ = camera_video
+    server = start_server([f"desk={video}"])
+
+    async def run(base: str) -> list[dict]:  # type: ignore[type-arg]
+        replies = []
+        async with connect(f"{base}/streams/desk?changes_only=1") as connection:
+            await connection.recv()  # hello
+            for bad in ("{not json", json.dumps({"type": "options", "thumbnail_fps": "fast"}), json.dumps([1, 2])):
+                await connection.send(bad)
+                while True:
+                    message = json.loads(await asyncio.wait_for(connection.recv(), 10))
+                    if message["type"] == "error":
+                        replies.append(message)
+                        break
+        return replies
+
+    replies = asyncio.run(run(server.base))
+    assert [r["code"] for r in replies] == ["bad_message"] * 3
+    assert "thumbnail_fps" in replies[1]["message"]
+
+
+def test_token_is_checked_at_connection_time(start_server, camera_video) -> None:  # type: ignore[no-untyped-def]
+    video, _ = camera_video
+    server = start_server([f"desk={video}"], token=TOKEN)
+
+    async def refused(url: str) -> int:
+        try:
+            async with connect(url):
+                return 101
+        except InvalidStatus as error:
+            return error.response.status_code
+
+    assert asyncio.run(refused(f"{server.base}/streams")) == 401
+    assert asyncio.run(refused(f"{server.base}/streams?token=wrong")) == 401
+    with pytest.raises(SubscribeError, match="401"):
+        asyncio.run(_collect(f"{server.base}/streams", 1))
+    readings = asyncio.run(_collect(f"{server.base}/streams?token={TOKEN}", 2))
+    assert len(readings) == 2
+
+
+def test_unknown_stream_and_foreign_origin_are_refused(start_server, camera_video) -> None:  # type: ignore[no-untyped-def]
+    video, _ = camera_video
+    server = start_server([f"desk={video}"])
+
+    async def status(url: str, origin: str | None = None) -> int:
+        try:
+            async with connect(url, origin=origin):  # type: ignore[arg-type]
+                return 101
+        except InvalidStatus as error:
+            return error.response.status_code
+
+    assert asyncio.run(status(f"{server.base}/streams/nope")) == 404
+    assert asyncio.run(status(f"{server.base}/streams", origin="http://evil.example")) == 403
+    own = f"http://127.0.0.1:{server.service.port}"
+    assert asyncio.run(status(f"{server.base}/streams", origin=own)) == 101
+
+
+def test_ended_and_failing_sources_are_reported_and_others_keep_serving(start_server, camera_video) -> None:  # type: ignore[no-untyped-def]
+    video, expected = camera_video
+    server = start_server([f"once={video}", "broken=rtsp://127.0.0.1:9/nothing", f"desk={video}"], loop_video=False)
+
+    async def run(base: str) -> tuple[set[tuple[str, str]], list[str]]:
+        states: set[tuple[str, str]] = set()
+        desk_numbers: list[str] = []
+        async with connect(f"{base}/streams") as connection:
+            deadline = time.monotonic() + 40
+            while time.monotonic() < deadline:
+                message = parse_server_message(await asyncio.wait_for(connection.recv(), 20))
+                if isinstance(message, Status):
+                    states.add((message.stream, message.state))
+                if isinstance(message, Hello):
+                    states.update((str(s["name"]), str(s["state"])) for s in message.streams)
+                if isinstance(message, ReadingMessage) and message.stream == "desk":
+                    desk_numbers = sorted(n.text for n in message.reading.numbers)
+                if ("once", "ended") in states and ("broken", "reconnecting") in states and desk_numbers:
+                    break
+        return states, desk_numbers
+
+    states, desk_numbers = asyncio.run(run(server.base))
+    assert ("once", "ended") in states
+    assert ("broken", "reconnecting") in states
+    assert desk_numbers == expected
+
+
+def test_serve_command_shuts_down_cleanly_on_sigterm(camera_video) -> None:  # type: ignore[no-untyped-def]
+    video, _ = camera_video
+    port = free_port()
+    command = [sys.executable, "-m", "recognizer", "serve", "--source", f"desk={video}", "--loop", "--port", str(port)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        try:
+
+            async def run() -> int | None:
+                for _ in range(150):
+                    try:
+                        connection = await connect(f"ws://127.0.0.1:{port}/streams")
+                        break
+                    except OSError:
+                        await asyncio.sleep(0.2)
+                else:
+                    raise AssertionError("server did not come up")
+                await connection.recv()
+                process.send_signal(signal.SIGTERM)
+                try:
+                    async for _ in connection:
+                        pass
+                except ConnectionClosed:
+                    pass
+                return connection.close_code
+
+            assert asyncio.run(run()) == 1001
+            _, stderr = process.communicate(timeout=20)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    assert process.returncode == 0
+    assert "Traceback" not in stderr
+
+
+def test_subscribe_command_reconnects_when_the_server_restarts(camera_video) -> None:  # type: ignore[no-untyped-def]
+    video, _ = camera_video
+    port = free_port()
+    command = [sys.executable, "-m", "recognizer", "serve", "--source", f"desk={video}", "--loop", "--port", str(port)]
+    subscribe_command = [sys.executable, "-m", "recognizer", "subscribe", f"ws://127.0.0.1:{port}/streams", "--json"]
+    with subprocess.Popen(subscribe_command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as subscriber:
+        try:
+            assert subscriber.stdout is not None
+            with subprocess.Popen(command, stderr=subprocess.DEVNULL) as first:
+                seen_before = _wait_for_reading(subscriber.stdout)
+                first.send_signal(signal.SIGTERM)
+                assert first.wait(timeout=20) == 0
+            with subprocess.Popen(command, stderr=subprocess.DEVNULL) as second:
+                seen_after = _wait_for_reading(subscriber.stdout)
+                second.send_signal(signal.SIGTERM)
+                second.wait(timeout=20)
+        finally:
+            subscriber.kill()
+            _, stderr = subscriber.communicate()
+    assert seen_before["stream"] == seen_after["stream"] == "desk"
+    assert "reconnecting" in stderr
+
+
+def _wait_for_reading(stream) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = stream.readline()
+        if not line:
+            break
+        message = json.loads(line)
+        if message["type"] == "reading":
+            return message  # type: ignore[no-any-return]
+    raise AssertionError("no reading arrived")

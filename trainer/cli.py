@@ -1,0 +1,192 @@
+"""`digits train` and `digits evaluate`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trainer.data import DataError, load_mnist
+
+__all__ = ["register"]
+
+DataOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data",
+        help="MNIST in Keras's mnist.npz format. Without it, Keras's cache or a download is tried.",
+        dir_okay=False,
+    ),
+]
+ModelDirOption = Annotated[
+    Path | None,
+    typer.Option("--model", help="Folder holding digits.json (default: the shipped model).", file_okay=False),
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code=1)
+
+
+def train_command(
+    data: DataOption = None,
+    output: Annotated[Path, typer.Option(help="Where the shipped model files are written.", file_okay=False)] = Path(
+        "models"
+    ),
+    checkpoints: Annotated[Path, typer.Option(help="Checkpoint folder (state.json, last.keras, best.keras).")] = Path(
+        "checkpoints"
+    ),
+    epochs: Annotated[int, typer.Option(min=1, help="Epochs of the cosine schedule.")] = 30,
+    batch_size: Annotated[int, typer.Option(min=1)] = 128,
+    limit: Annotated[int | None, typer.Option(min=100, help="Train on the first N digits only (smoke tests).")] = None,
+    samples_per_style: Annotated[int, typer.Option(min=0, help="Examples of each extra style per epoch.")] = 1500,
+    not_a_digit: Annotated[int, typer.Option(min=0, help="Not-a-digit examples per epoch.")] = 6000,
+    seed: Annotated[int, typer.Option()] = 1234,
+    learning_rate: Annotated[float, typer.Option(min=1e-6, max=1.0, help="Peak of the cosine schedule.")] = 2e-3,
+    init_from: Annotated[
+        Path | None,
+        typer.Option(help="Start from these weights (a .keras file) to fine-tune.", exists=True, dir_okay=False),
+    ] = None,
+    harvest: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Crops from `digits harvest` to add to every epoch. Repeat for several.", exists=True, dir_okay=False
+        ),
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from the last checkpoint.")] = False,
+) -> None:
+    """Train the digit classifier on MNIST and write models/digits.{keras,tflite,json}."""
+    try:
+        mnist = load_mnist(data)
+    except DataError as error:
+        raise _fail(str(error)) from None
+    from recognizer.classifier import read_model_info
+    from trainer.dataset import EpochRecipe
+    from trainer.train import TrainConfig, train, training_metadata
+
+    config = TrainConfig(
+        output_dir=output,
+        checkpoint_dir=checkpoints,
+        epochs=epochs,
+        batch_size=batch_size,
+        limit=limit,
+        seed=seed,
+        learning_rate=learning_rate,
+        recipe=EpochRecipe(samples_per_style=samples_per_style, not_a_digit_samples=not_a_digit),
+        init_from=init_from,
+        harvests=tuple(harvest or ()),
+    )
+    try:
+        result = train(config, mnist, resume=resume, log=typer.echo)
+    except ValueError as error:
+        raise _fail(str(error)) from None
+    import keras
+
+    from trainer.evaluate import evaluate
+    from trainer.export import export_model, write_metadata
+    from trainer.model import INPUT_SHAPE
+
+    best = keras.models.load_model(result.best_model, compile=False)
+    files = export_model(best, output)
+    metadata = {
+        "name": "digitstream-cnn",
+        "classes": [str(d) for d in range(10)] + ["not a digit"],
+        "input": {
+            "shape": list(INPUT_SHAPE),
+            "dtype": "float32",
+            "range": [0.0, 1.0],
+            "ink": "bright on black",
+            "normalisation": "recognizer.normalize.normalize_digit (20x20 box, centre of mass at (14, 14))",
+        },
+        "parameters": int(best.count_params()),
+        "files": files,
+        "training": training_metadata(config, result, mnist.source),
+    }
+    write_metadata(output, metadata)
+    from recognizer.classifier import LiteRTClassifier
+
+    evaluation = evaluate(LiteRTClassifier(read_model_info(output)), mnist.x_test, mnist.y_test)
+    metadata["test"] = {
+        "mnist_accuracy": round(evaluation.accuracy, 5),
+        "mnist_count": evaluation.count,
+        "style_accuracy": {k: round(v, 4) for k, v in evaluation.style_accuracy.items()},
+        "throughput_digits_per_second": {str(k): round(v) for k, v in evaluation.throughput.items()},
+    }
+    write_metadata(output, metadata)
+    typer.echo(
+        f"wrote {output}/digits.keras and digits.tflite: MNIST test accuracy {evaluation.accuracy:.4%} "
+        f"over {evaluation.count} digits"
+    )
+
+
+def evaluate_command(
+    data: DataOption = None,
+    model: ModelDirOption = None,
+    backend: Annotated[str, typer.Option(help="auto, litert or tensorflow.")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    confusion: Annotated[Path, typer.Option(help="Where to write the confusion-matrix PNG.", dir_okay=False)] = Path(
+        "confusion_matrix.png"
+    ),
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N test digits.")] = None,
+) -> None:
+    """Accuracy of the model on the MNIST test set, per class and per style, and its speed."""
+    from recognizer.classifier import ModelError, load_classifier
+    from trainer.evaluate import evaluate, save_confusion_matrix
+
+    if backend not in ("auto", "litert", "tensorflow"):
+        raise typer.BadParameter(f"{backend!r} is not one of auto, litert, tensorflow", param_hint="--backend")
+    try:
+        mnist = load_mnist(data)
+        classifier = load_classifier(model, backend)  # type: ignore[arg-type]
+    except (DataError, ModelError) as error:
+        raise _fail(str(error)) from None
+    images, labels = mnist.x_test, mnist.y_test
+    if limit is not None:
+        images, labels = images[:limit], labels[:limit]
+    evaluation = evaluate(classifier, images, labels)
+    save_confusion_matrix(evaluation, confusion)
+    if as_json:
+        report = evaluation.to_json()
+        report["model"] = str(classifier.info.directory)
+        report["backend"] = type(classifier).__name__
+        report["confusion_matrix_png"] = str(confusion)
+        typer.echo(json.dumps(report))
+        return
+    typer.echo(f"model: {classifier.info.directory} ({type(classifier).__name__})")
+    typer.echo(f"MNIST test accuracy: {evaluation.accuracy:.4%} over {evaluation.count:,} digits")
+    typer.echo("per class: " + "  ".join(f"{d}: {a:.2%}" for d, a in evaluation.per_class_accuracy.items()))
+    if evaluation.rejected_as_not_a_digit:
+        typer.echo(f"digits rejected as not a digit: {evaluation.rejected_as_not_a_digit}")
+    for style, accuracy in evaluation.style_accuracy.items():
+        typer.echo(f"style {style}: {accuracy:.2%}")
+    typer.echo(
+        "throughput (digits/s by batch size): " + "  ".join(f"{b}: {t:,.0f}" for b, t in evaluation.throughput.items())
+    )
+    typer.echo(f"confusion matrix: {confusion}")
+
+
+def harvest_command(
+    scenes: Annotated[
+        Path,
+        typer.Argument(help="A folder made by samples/make_samples.py --split train.", exists=True, file_okay=False),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the crops (.npz).", dir_okay=False)],
+) -> None:
+    """Segment rendered scenes as the recognizer does and label every crop against their truth."""
+    from trainer.harvest import harvest_scenes
+
+    result = harvest_scenes(scenes, log=typer.echo)
+    if len(result.labels) == 0:
+        raise _fail(f"no crops harvested from {scenes}: it holds no scenes with truth files")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    result.save(output)
+    typer.echo(f"wrote {output}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train_command)
+    app.command("harvest")(harvest_command)
+    app.command("evaluate")(evaluate_command)

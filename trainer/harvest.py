@@ -1,0 +1,140 @@
+"""Harvest training crops from rendered scenes: exactly what the recognizer's segmentation feeds the model.
+
+Scenes are pages and photos drawn by ``samples/make_samples.py --split train``
+from MNIST *training* digits, with truth boxes. Each scene goes through the
+recognizer's own page preparation and segmentation (no classifier involved),
+and every crop the decoder could ask about (each atom; each grouping of
+slices) is labelled against the truth:
+
+- it matches one digit's box closely: that digit;
+- it is a fragment of a digit, spans two digits, or covers none: not a digit;
+- anything in between is left out rather than guessed.
+
+Training on these teaches the model the thin, jagged, cluttered crops that
+real thresholding produces, and teaches the "not a digit" class what wrong
+merges, wrong cuts, print and desk texture look like after segmentation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from recognizer.classifier import NOT_A_DIGIT
+from recognizer.decode import hypothesis_crops
+from recognizer.evaluation import load_samples
+from recognizer.pipeline import Recognizer, RecognizerOptions, lay_out_lines
+
+__all__ = ["Harvest", "harvest_scenes", "label_crop"]
+
+# A crop is a digit when it and the digit's box cover each other this much.
+MATCH = 0.8
+# It is a fragment when it covers less than this of the digit it overlaps most.
+FRAGMENT = 0.5
+# It spans two digits when it covers this much of a second one.
+SECOND = 0.4
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Harvest:
+    images: npt.NDArray[np.uint8]
+    labels: npt.NDArray[np.uint8]
+    scenes: int
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(path, x=self.images, y=self.labels, scenes=np.array(self.scenes))
+
+    @classmethod
+    def load(cls, path: Path) -> Harvest:
+        with np.load(path) as data:
+            return cls(data["x"], data["y"], int(data["scenes"]))
+
+
+def _overlap(a: Box, b: Box) -> float:
+    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return max(0.0, width) * max(0.0, height)
+
+
+def label_crop(box: Box, truth: list[tuple[Box, int]]) -> int | None:
+    """The label a crop deserves against the truth digits, or None when it is ambiguous."""
+    area = box[2] * box[3]
+    if area <= 0:
+        return None
+    covers = []
+    for digit_box, label in truth:
+        shared = _overlap(box, digit_box)
+        if shared > 0:
+            covers.append((shared / (digit_box[2] * digit_box[3]), shared / area, label))
+    if not covers:
+        return NOT_A_DIGIT
+    covers.sort(reverse=True)
+    of_digit, of_crop, label = covers[0]
+    second = covers[1][0] if len(covers) > 1 else 0.0
+    if of_digit >= MATCH and of_crop >= MATCH and second < 0.15:
+        return label
+    if second >= SECOND:
+        return NOT_A_DIGIT
+    if of_digit < FRAGMENT:
+        # A thin upright piece (the stem of a 4, the bar of a 7) looks just like a 1:
+        # calling it "not a digit" would teach the model to doubt every 1.
+        return None if box[3] >= 2.5 * box[2] else NOT_A_DIGIT
+    return None
+
+
+def _truth_digits(truth_path: Path, page: int, width: int, height: int) -> tuple[list[tuple[Box, int]], int]:
+    data = json.loads(truth_path.read_text(encoding="utf-8"))
+    entry = next(p for p in data["pages"] if int(p.get("page", 0)) == page)
+    scale_x, scale_y = width / entry["width"], height / entry["height"]
+    digits = [
+        ((d["box"][0] * scale_x, d["box"][1] * scale_y, d["box"][2] * scale_x, d["box"][3] * scale_y), int(d["label"]))
+        for line in entry["lines"]
+        for number in line["numbers"]
+        for d in number["digits"]
+    ]
+    return digits, int(entry.get("rotation", 0))
+
+
+def harvest_scenes(folder: Path, max_not_a_digit_share: float = 0.35, log: object = print) -> Harvest:
+    """Crops and labels from every scene under ``folder`` (the samples layout)."""
+    # Orientation comes from the truth; no classifier is needed to lay out a page.
+    recognizer = Recognizer(classifier=None, options=RecognizerOptions(detect_rotation=False))  # type: ignore[arg-type]
+    images: list[npt.NDArray[np.uint8]] = []
+    labels: list[int] = []
+    samples = load_samples(folder)
+    for sample in samples:
+        truth, rotation = _truth_digits(
+            sample.path.with_name(sample.path.name.rsplit(".", 1)[0] + ".truth.json"),
+            sample.truth.page,
+            sample.frame.width,
+            sample.frame.height,
+        )
+        oriented = recognizer.orient(sample.frame, rotation=rotation)
+        if oriented is None:
+            continue
+        layout = lay_out_lines(oriented.mask, oriented.digit_height)
+        for digit, (x, y, w, h) in hypothesis_crops(layout.components, layout.lines, layout.line_heights):
+            mapped = oriented.transform.box(x, y, w, h)
+            label = label_crop((mapped.x, mapped.y, mapped.w, mapped.h), truth)
+            if label is not None:
+                images.append((digit * 255).round().astype(np.uint8))
+                labels.append(label)
+    x = np.stack(images) if images else np.zeros((0, 28, 28), np.uint8)
+    y = np.array(labels, dtype=np.uint8)
+    # Keep "not a digit" from swamping the digits: desks and print produce plenty.
+    rng = np.random.default_rng(0)
+    rejects = np.flatnonzero(y == NOT_A_DIGIT)
+    digits = np.flatnonzero(y != NOT_A_DIGIT)
+    limit = int(max_not_a_digit_share / (1 - max_not_a_digit_share) * len(digits))
+    if len(rejects) > limit:
+        rejects = rng.choice(rejects, size=limit, replace=False)
+    keep = np.sort(np.concatenate([digits, rejects]))
+    if callable(log):
+        log(f"harvested {len(keep)} crops ({len(digits)} digits, {len(rejects)} not digits) from {len(samples)} scenes")
+    return Harvest(x[keep], y[keep], len(samples))
