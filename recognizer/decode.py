@@ -130,7 +130,7 @@ def _cut_columns(mask: Image, line_height: float) -> list[int]:
     valleys.sort(key=lambda x: smooth[x])
     expected = max(2, round(width / (0.6 * line_height)))
     spread = [round(width * k / expected) for k in range(1, expected)]
-    limit = min(MAX_CUTS, 2 * expected)
+    limit = min(MAX_CUTS, expected + 1)
     chosen: list[int] = []
     for x in valleys[:expected] + spread + valleys[expected:]:
         if margin <= x <= width - margin and all(abs(x - c) >= separation for c in chosen):
@@ -151,27 +151,31 @@ def _cut_path(cost: npt.NDArray[np.float32], column: int, reach: int) -> npt.NDA
     low, high = max(1, column - reach), min(width - 1, column + reach + 1)
     columns = np.arange(low, high)
     local = cost[:, low:high] + 0.05 * np.abs(columns - column)[None, :]
-    total = local[0].copy()
-    moves = np.zeros((height, high - low), dtype=np.int8)
+    span = high - low
+    # total[1:-1] is the cheapest cost to reach each column of the current row; the ends are walls.
+    total = np.full(span + 2, np.inf)
+    total[1:-1] = local[0]
+    moves = np.zeros((height, span), dtype=np.int8)
     for row in range(1, height):
-        left = np.concatenate([[np.inf], total[:-1]])
-        right = np.concatenate([total[1:], [np.inf]])
-        stacked = np.stack([left, total, right])
-        choice = np.argmin(stacked, axis=0)
-        total = stacked[choice, np.arange(len(total))] + local[row]
-        moves[row] = choice - 1
-    path = np.zeros(height, dtype=np.int64)
-    position = int(np.argmin(total))
+        left, middle, right = total[:-2], total[1:-1], total[2:]
+        choice = np.where(left < middle, -1, 0)
+        best = np.minimum(left, middle)
+        choice = np.where(right < best, 1, choice)
+        updated = np.minimum(best, right) + local[row]
+        total[1:-1] = updated
+        moves[row] = choice
+    path = np.empty(height, dtype=np.int64)
+    position = int(np.argmin(total[1:-1]))
     for row in range(height - 1, -1, -1):
         path[row] = low + position
-        position = int(np.clip(position + moves[row, position], 0, high - low - 1))
+        position = min(max(position + int(moves[row, position]), 0), span - 1)
     return path
 
 
-def _slices(atom: Atom, components: Components, line_height: float) -> list[Slice]:
+def _slices(atom: Atom, components: Components, line_height: float, cut: bool = True) -> list[Slice]:
     """An atom as one slice, or, when it may hold several digits, cut along likely joins."""
     whole = Slice.of_atom(atom, components)
-    if atom.w < 0.9 * line_height:
+    if not cut or atom.w < 0.9 * line_height:
         return [whole]
     ink = whole.mask
     cost = np.where(ink, 8.0, 1.0).astype(np.float32)
@@ -339,7 +343,8 @@ def decode_lines(
         current: list[Slice] = []
         for i, atom in enumerate(line):
             if involved[i] and (line_index, i) in by_atom:
-                current.extend(_slices(atom, components, height))
+                # Neighbours come in whole (to be joined with a piece); only suspicious atoms are cut.
+                current.extend(_slices(atom, components, height, cut=suspicious[i]))
                 continue
             if current:
                 runs.append(_Run(line_index, current, height, {}))

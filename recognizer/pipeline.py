@@ -19,7 +19,7 @@ from recognizer.geometry import MIN_SKEW_DEGREES, Transform, estimate_skew, rota
 from recognizer.group import group_line
 from recognizer.prepare import measure_digit_height, prepare
 from recognizer.reading import DEFAULT_MIN_CONFIDENCE, Box, Frame, Line, Reading
-from recognizer.rules import RuleRemoval, remove_rules, strip_long_runs
+from recognizer.rules import RuleRemoval, remove_rules
 from recognizer.segment import Atom, Components, build_atoms, chain_lines, find_components
 
 __all__ = ["Layout", "Oriented", "Recognizer", "RecognizerOptions", "lay_out_lines"]
@@ -27,6 +27,8 @@ __all__ = ["Layout", "Oriented", "Recognizer", "RecognizerOptions", "lay_out_lin
 # A page counts as turned by 90 degrees when its digits chain into lines this much
 # better sideways than upright.
 SIDEWAYS_EVIDENCE = 1.5
+# Pages whose digits already run in lines of this many are not looked at sideways (saves time).
+UPRIGHT_ENOUGH = 2.5
 NUMBER_GAP_FOR_STRUCTURE = 0.8
 
 Image = npt.NDArray[np.uint8]
@@ -61,24 +63,19 @@ def _digits_in(atom: Atom, height: float) -> int:
     return max(1, round(atom.w / (0.7 * height)))
 
 
-def _line_structure(mask: Image) -> tuple[float, float]:
-    """How strongly the digits chain into horizontal lines (atoms per line, weighted), and their height.
+def _line_structure(layout: Layout) -> float:
+    """How many digits sit close together along each line (weighted mean): high for upright numbers.
 
-    Upright numbers chain left to right into lines of several digits; on a page
-    turned by 90 degrees the same digits stack in columns and chain one by one.
+    Upright numbers chain left to right into runs of several digits; on a page
+    turned by 90 degrees the same digits stack in columns. Runs, not whole lines,
+    are counted: a sideways page has columns of numbers whose digits also line up
+    across the page, far apart.
     """
-    height = measure_digit_height(mask)
-    if height == 0.0:
-        return 0.0, 0.0
-    # Rules and frames (either way round) would glue the digits into a few huge atoms.
-    cleaned = strip_long_runs(remove_rules(mask, height).mask, int(2.5 * height))
-    atoms = build_atoms(find_components(cleaned), height)
-    if len(atoms) < 3:
-        return 0.0, height
-    # Count digits that sit close together along a line (a number), not whole lines: a page
-    # turned sideways has columns of numbers whose digits line up across the page too.
+    height = layout.digit_height
+    if sum(len(line) for line in layout.lines) < 3:
+        return 0.0
     sizes: list[int] = []
-    for line in chain_lines(atoms, height):
+    for line in layout.lines:
         # A wide atom is a string of touching digits (or a boxed field): count its digits.
         run = _digits_in(line[0], height)
         for previous, atom in zip(line, line[1:]):
@@ -88,16 +85,16 @@ def _line_structure(mask: Image) -> tuple[float, float]:
                 sizes.append(run)
                 run = _digits_in(atom, height)
         sizes.append(run)
-    return sum(size * size for size in sizes) / sum(sizes), height
+    return sum(size * size for size in sizes) / sum(sizes)
 
 
 @dataclass(frozen=True)
 class Oriented:
-    """A frame's ink, turned upright and deskewed."""
+    """A frame's ink, turned upright and deskewed, and laid out in lines."""
 
     mask: Image
     transform: Transform
-    digit_height: float
+    layout: Layout
     rotation: int
     skew: float
 
@@ -131,18 +128,17 @@ class Recognizer:
         self.classifier = classifier
         self.options = options or RecognizerOptions()
 
-    def _decode(self, mask: Image, digit_height: float) -> _Decoded:
-        layout = lay_out_lines(mask, digit_height)
+    def _decode(self, layout: Layout) -> _Decoded:
         decoded = decode_lines(layout.components, layout.lines, layout.line_heights, self.classifier)
         return _Decoded(
             lines=decoded, components=layout.components, rules=layout.rules, digit_height=layout.digit_height
         )
 
     def orient(self, frame: Frame, rotation: int | None = None) -> Oriented | None:
-        """The ink mask, upright and deskewed, with the map back to the frame; None for a blank frame.
+        """The ink upright and deskewed, laid out in lines, with the map back to the frame.
 
-        ``rotation`` (clockwise degrees, a multiple of 90) forces the orientation
-        instead of detecting it.
+        None for a frame with no ink. ``rotation`` (clockwise degrees, a multiple
+        of 90) forces the orientation instead of detecting it.
         """
         inked = prepare(frame.image)
         mask = inked.mask
@@ -150,26 +146,43 @@ class Recognizer:
         digit_height = inked.digit_height
         if digit_height == 0.0:
             return None
-        if rotation is not None:
-            if rotation % 360:
-                mask, back = rotate_quarter(mask, rotation // 90)
-                transform = transform.then(back)
-                digit_height = measure_digit_height(mask) or digit_height
-        elif self.options.detect_rotation:
-            rotation = 0
-            upright, _ = _line_structure(mask)
-            # Digits that already chain into lines need no second look (and no second cost).
-            turned, turned_height = (0.0, 0.0) if upright >= 2.5 else _line_structure(rotate_quarter(mask, 1)[0])
-            if turned >= 2.0 and turned > SIDEWAYS_EVIDENCE * upright:
-                rotation, mask, transform = self._choose_orientation(mask, transform)
-                digit_height = turned_height or digit_height
+        if rotation:
+            mask, back = rotate_quarter(mask, rotation // 90)
+            transform = transform.then(back)
+            digit_height = measure_digit_height(mask) or digit_height
         skew = 0.0
         if self.options.correct_skew:
+            # Text rows (or, on a page turned sideways, columns) come out axis-aligned either way.
             skew = estimate_skew(mask, digit_height)
             if abs(skew) >= MIN_SKEW_DEGREES:
                 mask, back = rotate_mask(mask, skew)
                 transform = transform.then(back)
-        return Oriented(mask, transform, digit_height, rotation or 0, skew)
+        layout = lay_out_lines(mask, digit_height)
+        if rotation is None and self.options.detect_rotation and _line_structure(layout) < UPRIGHT_ENOUGH:
+            turned = self._sideways(mask, transform, _line_structure(layout))
+            if turned is not None:
+                return Oriented(turned[1], turned[2], turned[3], turned[0], skew)
+        return Oriented(mask, transform, layout, rotation or 0, skew)
+
+    def _sideways(self, mask: Image, transform: Transform, upright: float) -> tuple[int, Image, Transform, Layout] | None:
+        """Rotation, mask, map and layout for a page turned by 90 degrees; None if it is upright."""
+        turned_mask, _ = rotate_quarter(mask, 1)
+        height = measure_digit_height(turned_mask)
+        if height == 0.0:
+            return None
+        turned = _line_structure(lay_out_lines(turned_mask, height))
+        if turned < 2.0 or turned <= SIDEWAYS_EVIDENCE * upright:
+            return None
+        # 90 or 270: digits upside down read poorly, so keep the one that reads better.
+        best: tuple[float, int, Image, Transform, Layout] | None = None
+        for turns in (1, 3):
+            candidate, back = rotate_quarter(mask, turns)
+            layout = lay_out_lines(candidate, height)
+            score = self._decode(layout).score
+            if best is None or score > best[0]:
+                best = (score, turns * 90, candidate, transform.then(back), layout)
+        assert best is not None
+        return best[1], best[2], best[3], best[4]
 
     def read(self, frame: Frame) -> Reading:
         """Read every number in ``frame``."""
@@ -177,24 +190,9 @@ class Recognizer:
         oriented = self.orient(frame)
         if oriented is None:
             return self._reading(frame, [], started, 0, 0.0)
-        decoded = self._decode(oriented.mask, oriented.digit_height)
+        decoded = self._decode(oriented.layout)
         lines = self._lines(decoded, oriented.transform)
         return self._reading(frame, lines, started, oriented.rotation, oriented.skew)
-
-    def _choose_orientation(self, mask: Image, transform: Transform) -> tuple[int, Image, Transform]:
-        """Pick 90 or 270 degrees by how confidently each reads (digits upside down read poorly)."""
-        best: tuple[float, int, Image, Transform] | None = None
-        for turns in (1, 3):
-            turned, back = rotate_quarter(mask, turns)
-            height = measure_digit_height(turned)
-            if height == 0.0:
-                continue
-            score = self._decode(turned, height).score
-            if best is None or score > best[0]:
-                best = (score, turns * 90, turned, transform.then(back))
-        if best is None:
-            return 0, mask, transform
-        return best[1], best[2], best[3]
 
     def _lines(self, decoded: _Decoded, transform: Transform) -> list[Line]:
         kept: list[tuple[float, Line]] = []

@@ -163,10 +163,13 @@ def _frames(mask: Image, rules: Image, height: float) -> _Frames:
 def remove_rules(mask: Image, digit_height: float) -> RuleRemoval:
     """Strip ruled lines and box frames from ``mask``; ``digit_height`` is the typical digit height in px."""
     height = max(8.0, digit_height)
-    ruled = _line_bands(long_runs(mask, int(round(2.5 * height)), horizontal=True), mask)
-    frames = _frames(mask, ruled, height)
+    length = int(round(2.5 * height))
+    ruled = _line_bands(long_runs(mask, length, horizontal=True), mask)
+    # Table columns and margins: the same, standing up.
+    columns = _line_bands(long_runs(mask.T.copy(), length, horizontal=True), mask.T.copy()).T.copy()
+    frames = _frames(mask, cv2.bitwise_or(ruled, columns), height)
     horizontal = cv2.bitwise_or(ruled, frames.horizontal)
-    vertical = frames.vertical
+    vertical = cv2.bitwise_or(columns, frames.vertical)
     rules = cv2.bitwise_or(horizontal, vertical)
     if not rules.any():
         return RuleRemoval(mask=mask, rules=rules, grids=[])

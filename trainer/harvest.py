@@ -27,7 +27,7 @@ import numpy.typing as npt
 from recognizer.classifier import NOT_A_DIGIT
 from recognizer.decode import hypothesis_crops
 from recognizer.evaluation import load_samples
-from recognizer.pipeline import Recognizer, RecognizerOptions, lay_out_lines
+from recognizer.pipeline import Recognizer, RecognizerOptions
 
 __all__ = ["Harvest", "harvest_scenes", "label_crop"]
 
@@ -118,7 +118,7 @@ def harvest_scenes(folder: Path, max_not_a_digit_share: float = 0.35, log: objec
         oriented = recognizer.orient(sample.frame, rotation=rotation)
         if oriented is None:
             continue
-        layout = lay_out_lines(oriented.mask, oriented.digit_height)
+        layout = oriented.layout
         for digit, (x, y, w, h) in hypothesis_crops(layout.components, layout.lines, layout.line_heights):
             mapped = oriented.transform.box(x, y, w, h)
             label = label_crop((mapped.x, mapped.y, mapped.w, mapped.h), truth)
