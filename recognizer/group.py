@@ -16,8 +16,8 @@ from recognizer.reading import Box, Digit, Line, Number
 
 __all__ = ["NUMBER_GAP", "group_line"]
 
-# Handwritten digits of one number sit 0.05-0.4 heights apart; numbers are a height or more apart.
-NUMBER_GAP = 0.6
+# Handwritten digits of one number sit up to about half a height apart; numbers a height or more.
+NUMBER_GAP = 0.8
 
 
 # A 1 is a thin stroke in a digit-wide space: measure gaps as if every digit were this wide.

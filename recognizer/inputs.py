@@ -14,11 +14,16 @@ import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from recognizer.reading import Frame
+
+if TYPE_CHECKING:
+    import pypdfium2
+    from PIL.Image import Image as PILImage
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -82,10 +87,9 @@ def expand_paths(paths: Iterable[str]) -> Iterator[str | InputError]:
             yield InputError(raw, "no such file or folder")
 
 
-def _pil_to_bgr(image: object, source: str, page: int) -> npt.NDArray[np.uint8]:
+def _pil_to_bgr(image: PILImage, source: str, page: int) -> npt.NDArray[np.uint8]:
     from PIL import Image
 
-    assert isinstance(image, Image.Image)
     if image.width == 0 or image.height == 0:
         raise InputError(source, "image has zero width or height", page)
     mode = image.mode
@@ -161,16 +165,16 @@ def _read_pillow(data: io.BytesIO | Path, source: str, max_pixels: int) -> Itera
             yield PageResult(source, page, frame=Frame(image=image, source=source, index=page))
 
 
-def _pdf_page_dpi(page: object) -> int:
+def _pdf_page_dpi(page: pypdfium2.PdfPage) -> int:
     """The resolution of the page's largest image (a scan), else a default that suits handwriting."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
-    assert isinstance(page, pdfium.PdfPage)
     width_points = page.get_width()
     best = 0.0
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
-        assert isinstance(obj, pdfium.PdfImage)
+        if not isinstance(obj, pdfium.PdfImage):
+            continue
         pixels_wide, _ = obj.get_px_size()
         left, _, right, _ = obj.get_bounds()
         if right - left > 0.5 * width_points:
@@ -254,6 +258,6 @@ def decode_image_bytes(data: bytes, source: str, max_pixels: int = DEFAULT_MAX_P
     for result in _read_pillow(io.BytesIO(data), source, max_pixels):
         if result.error is not None:
             raise result.error
-        assert result.frame is not None
-        return result.frame
+        if result.frame is not None:
+            return result.frame
     raise InputError(source, "no image in upload")

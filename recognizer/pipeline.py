@@ -8,6 +8,7 @@ Only the classifier is stateful; everything else is pure functions over arrays.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,7 @@ from recognizer.reading import DEFAULT_MIN_CONFIDENCE, Box, Frame, Line, Reading
 from recognizer.rules import RuleRemoval, remove_rules
 from recognizer.segment import Atom, Components, build_atoms, chain_lines, find_components
 
-__all__ = ["Layout", "Oriented", "Recognizer", "RecognizerOptions", "lay_out_lines"]
+__all__ = ["Layout", "Oriented", "Recognizer", "RecognizerOptions", "lay_out_lines", "orient"]
 
 # A page counts as turned by 90 degrees when its digits chain into lines this much
 # better sideways than upright.
@@ -121,6 +122,64 @@ def lay_out_lines(mask: Image, digit_height: float) -> Layout:
     return Layout(rules, components, lines, line_heights, height)
 
 
+Judge = Callable[[Layout], float]
+
+
+def orient(
+    frame: Frame, options: RecognizerOptions, rotation: int | None = None, judge: Judge | None = None
+) -> Oriented | None:
+    """The ink upright and deskewed, laid out in lines, with the map back to the frame.
+
+    None for a frame with no ink. ``rotation`` (clockwise degrees, a multiple of
+    90) forces the orientation; otherwise a page whose digits stack in columns is
+    turned, and ``judge`` (how well a layout reads) picks 90 or 270 degrees.
+    """
+    inked = prepare(frame.image)
+    mask = inked.mask
+    transform = Transform.scaling(inked.scale, frame.width, frame.height)
+    digit_height = inked.digit_height
+    if digit_height == 0.0:
+        return None
+    if rotation:
+        mask, back = rotate_quarter(mask, rotation // 90)
+        transform = transform.then(back)
+        digit_height = measure_digit_height(mask) or digit_height
+    skew = 0.0
+    if options.correct_skew:
+        # Text rows (or, on a page turned sideways, columns) come out axis-aligned either way.
+        skew = estimate_skew(mask, digit_height)
+        if abs(skew) >= MIN_SKEW_DEGREES:
+            mask, back = rotate_mask(mask, skew)
+            transform = transform.then(back)
+    layout = lay_out_lines(mask, digit_height)
+    if rotation is None and options.detect_rotation and judge is not None:
+        upright = _line_structure(layout)
+        if upright < UPRIGHT_ENOUGH:
+            turned = _turn_sideways(mask, transform, upright, judge)
+            if turned is not None:
+                turns, turned_mask, turned_transform, turned_layout = turned
+                return Oriented(turned_mask, turned_transform, turned_layout, turns * 90, skew)
+    return Oriented(mask, transform, layout, rotation or 0, skew)
+
+
+def _turn_sideways(
+    mask: Image, transform: Transform, upright: float, judge: Judge
+) -> tuple[int, Image, Transform, Layout] | None:
+    """Quarter turns, mask, map and layout for a page turned by 90 degrees; None if it is upright."""
+    height = measure_digit_height(rotate_quarter(mask, 1)[0])
+    if height == 0.0:
+        return None
+    candidates = []
+    for turns in (1, 3):
+        turned, back = rotate_quarter(mask, turns)
+        candidates.append((turns, turned, transform.then(back), lay_out_lines(turned, height)))
+    sideways = _line_structure(candidates[0][3])
+    if sideways < 2.0 or sideways <= SIDEWAYS_EVIDENCE * upright:
+        return None
+    # 90 or 270: digits upside down read poorly, so keep the way round that reads better.
+    return max(candidates, key=lambda candidate: judge(candidate[3]))
+
+
 class Recognizer:
     """Reads digits from frames with a classifier loaded once."""
 
@@ -134,55 +193,9 @@ class Recognizer:
             lines=decoded, components=layout.components, rules=layout.rules, digit_height=layout.digit_height
         )
 
-    def orient(self, frame: Frame, rotation: int | None = None) -> Oriented | None:
-        """The ink upright and deskewed, laid out in lines, with the map back to the frame.
-
-        None for a frame with no ink. ``rotation`` (clockwise degrees, a multiple
-        of 90) forces the orientation instead of detecting it.
-        """
-        inked = prepare(frame.image)
-        mask = inked.mask
-        transform = Transform.scaling(inked.scale, frame.width, frame.height)
-        digit_height = inked.digit_height
-        if digit_height == 0.0:
-            return None
-        if rotation:
-            mask, back = rotate_quarter(mask, rotation // 90)
-            transform = transform.then(back)
-            digit_height = measure_digit_height(mask) or digit_height
-        skew = 0.0
-        if self.options.correct_skew:
-            # Text rows (or, on a page turned sideways, columns) come out axis-aligned either way.
-            skew = estimate_skew(mask, digit_height)
-            if abs(skew) >= MIN_SKEW_DEGREES:
-                mask, back = rotate_mask(mask, skew)
-                transform = transform.then(back)
-        layout = lay_out_lines(mask, digit_height)
-        if rotation is None and self.options.detect_rotation and _line_structure(layout) < UPRIGHT_ENOUGH:
-            turned = self._sideways(mask, transform, _line_structure(layout))
-            if turned is not None:
-                return Oriented(turned[1], turned[2], turned[3], turned[0], skew)
-        return Oriented(mask, transform, layout, rotation or 0, skew)
-
-    def _sideways(self, mask: Image, transform: Transform, upright: float) -> tuple[int, Image, Transform, Layout] | None:
-        """Rotation, mask, map and layout for a page turned by 90 degrees; None if it is upright."""
-        turned_mask, _ = rotate_quarter(mask, 1)
-        height = measure_digit_height(turned_mask)
-        if height == 0.0:
-            return None
-        turned = _line_structure(lay_out_lines(turned_mask, height))
-        if turned < 2.0 or turned <= SIDEWAYS_EVIDENCE * upright:
-            return None
-        # 90 or 270: digits upside down read poorly, so keep the one that reads better.
-        best: tuple[float, int, Image, Transform, Layout] | None = None
-        for turns in (1, 3):
-            candidate, back = rotate_quarter(mask, turns)
-            layout = lay_out_lines(candidate, height)
-            score = self._decode(layout).score
-            if best is None or score > best[0]:
-                best = (score, turns * 90, candidate, transform.then(back), layout)
-        assert best is not None
-        return best[1], best[2], best[3], best[4]
+    def orient(self, frame: Frame) -> Oriented | None:
+        """The frame's ink upright and laid out, its orientation judged by this recognizer's model."""
+        return orient(frame, self.options, judge=lambda layout: self._decode(layout).score)
 
     def read(self, frame: Frame) -> Reading:
         """Read every number in ``frame``."""

@@ -2,9 +2,10 @@
 
 Horizontal rules are runs far longer than any digit stroke (2.5 digit
 heights). Box frames are shorter than that, so straight runs only count as a
-frame when they close into a rectangle, which a digit's strokes never do. Where a digit crosses a rule, the pixels of
-the rule between the stroke's two sides are put back (a closing across the
-rule's thickness), so a 7 written through a line stays one piece.
+frame when they close into a rectangle, which a digit's strokes never do.
+Where a stroke runs into a rule, the rule's pixels under it are given back (strokes are grown across the rule, never
+along it), so a 7 written through a line stays one piece and a digit sitting
+on a line keeps its foot.
 
 The connected grid of rules also tells which box each digit was written in:
 digits inside one printed field belong to one number.
@@ -39,7 +40,12 @@ class RuleRemoval:
 
 
 def long_runs(mask: Image, length: int, horizontal: bool = True) -> Image:
-    """Pixels of ``mask`` on straight runs of at least ``length`` px (with 1 px of slack across).
+    """Pixels of ``mask`` on straight runs of at least ``length`` px (with 1 px of slack across)."""
+    return cv2.bitwise_and(_run_support(mask, length, horizontal), mask)
+
+
+def _run_support(mask: Image, length: int, horizontal: bool = True) -> Image:
+    """Where straight runs of at least ``length`` px lie, a pixel or two wider than the runs.
 
     Long runs are found at half resolution: an opening costs in proportion to its
     length, and a rule is just as long and straight at half size.
@@ -61,22 +67,25 @@ def long_runs(mask: Image, length: int, horizontal: bool = True) -> Image:
         padded[: runs.shape[0], : runs.shape[1]] = runs[: mask.shape[0], : mask.shape[1]]
         runs = padded
     grow = np.ones((2 * factor + 1, 1) if horizontal else (1, 2 * factor + 1), np.uint8)
-    return cv2.bitwise_and(cv2.dilate(runs, grow), mask)
+    return cv2.dilate(runs, grow)
 
 
-def _line_bands(runs: Image, mask: Image) -> Image:
+def _line_bands(support: Image, mask: Image) -> Image:
     """Narrow each horizontal rule to its own thickness along its own course.
 
-    ``runs`` holds the rule plus whatever ink lies within its slack (the feet of
-    digits standing on it). Columns where the rule is alone give its centre row
-    and thickness; between them (where digits cross) the centre is interpolated.
+    ``support`` is where a long run lies; the ink in it is the rule plus whatever
+    lies within its slack (the feet of digits standing on it, the dots of a
+    dotted line). Columns where the rule is alone give its centre row and
+    thickness; between them (where digits cross) the centre is interpolated.
     Only the pixels within half a thickness of that course are the rule.
     """
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(support, connectivity=8)
     bands = np.zeros_like(mask)
     for index in range(1, count):
         x, y, w, h, _ = (int(v) for v in stats[index])
-        ys, xs = np.nonzero(labels[y : y + h, x : x + w] == index)
+        ys, xs = np.nonzero((labels[y : y + h, x : x + w] == index) & (mask[y : y + h, x : x + w] > 0))
+        if xs.size == 0:
+            continue
         per_column = np.bincount(xs, minlength=w)
         present = per_column > 0
         thickness = float(np.median(per_column[present]))
@@ -164,22 +173,26 @@ def remove_rules(mask: Image, digit_height: float) -> RuleRemoval:
     """Strip ruled lines and box frames from ``mask``; ``digit_height`` is the typical digit height in px."""
     height = max(8.0, digit_height)
     length = int(round(2.5 * height))
-    ruled = _line_bands(long_runs(mask, length, horizontal=True), mask)
+    ruled = _line_bands(_run_support(mask, length, horizontal=True), mask)
     # Table columns and margins: the same, standing up.
-    columns = _line_bands(long_runs(mask.T.copy(), length, horizontal=True), mask.T.copy()).T.copy()
+    standing = np.ascontiguousarray(mask.T)
+    columns = np.ascontiguousarray(_line_bands(_run_support(standing, length, horizontal=True), standing).T)
     frames = _frames(mask, cv2.bitwise_or(ruled, columns), height)
     horizontal = cv2.bitwise_or(ruled, frames.horizontal)
     vertical = cv2.bitwise_or(columns, frames.vertical)
     rules = cv2.bitwise_or(horizontal, vertical)
     if not rules.any():
         return RuleRemoval(mask=mask, rules=rules, grids=[])
-    thickness = max(2, int(round(0.1 * height)))
     kept = cv2.bitwise_and(mask, cv2.bitwise_not(rules))
-    # Reconnect strokes that crossed a rule: close across the rule, only inside the rule's pixels.
-    bridge = max(3, thickness + 3)
-    across_horizontal = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((bridge * 2 + 1, 1), np.uint8))
-    across_vertical = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((1, bridge * 2 + 1), np.uint8))
-    restored = cv2.bitwise_or(
-        cv2.bitwise_and(across_horizontal, horizontal), cv2.bitwise_and(across_vertical, vertical)
-    )
+    # Give back the rule pixels a stroke runs into: grow the strokes across the rules (up and down
+    # into horizontal ones, sideways into vertical ones), never along them, by about a rule's
+    # thickness. A digit sitting on a line keeps its foot, one written through a line stays whole,
+    # and the line between the digits goes.
+    reach = max(2, int(round(0.1 * height)) + 1)
+    restored = np.zeros_like(mask)
+    for rule, kernel in ((horizontal, np.ones((3, 1), np.uint8)), (vertical, np.ones((1, 3), np.uint8))):
+        frontier = kept
+        for _ in range(reach):
+            frontier = cv2.bitwise_and(cv2.dilate(frontier, kernel), rule)
+            restored = cv2.bitwise_or(restored, frontier)
     return RuleRemoval(mask=cv2.bitwise_or(kept, restored), rules=rules, grids=frames.grids)

@@ -27,7 +27,7 @@ import numpy.typing as npt
 from recognizer.classifier import NOT_A_DIGIT
 from recognizer.decode import hypothesis_crops
 from recognizer.evaluation import load_samples
-from recognizer.pipeline import Recognizer, RecognizerOptions
+from recognizer.pipeline import RecognizerOptions, orient
 
 __all__ = ["Harvest", "harvest_scenes", "label_crop"]
 
@@ -104,7 +104,7 @@ def _truth_digits(truth_path: Path, page: int, width: int, height: int) -> tuple
 def harvest_scenes(folder: Path, max_not_a_digit_share: float = 0.35, log: object = print) -> Harvest:
     """Crops and labels from every scene under ``folder`` (the samples layout)."""
     # Orientation comes from the truth; no classifier is needed to lay out a page.
-    recognizer = Recognizer(classifier=None, options=RecognizerOptions(detect_rotation=False))  # type: ignore[arg-type]
+    options = RecognizerOptions(detect_rotation=False)
     images: list[npt.NDArray[np.uint8]] = []
     labels: list[int] = []
     samples = load_samples(folder)
@@ -115,7 +115,7 @@ def harvest_scenes(folder: Path, max_not_a_digit_share: float = 0.35, log: objec
             sample.frame.width,
             sample.frame.height,
         )
-        oriented = recognizer.orient(sample.frame, rotation=rotation)
+        oriented = orient(sample.frame, options, rotation=rotation)
         if oriented is None:
             continue
         layout = oriented.layout
