@@ -242,7 +242,9 @@ def prepare(image: Image) -> InkMask:
     smoothed = cv2.GaussianBlur(image, (3, 3), 0)
     pooled = _min_pool(smoothed)
     pooled_paper = find_paper(pooled)
-    pooled_mask, low, high = threshold_ink(ink_map(pooled), pooled_paper)
+    # The darkest of each 2x2 block keeps thin strokes but also every dark grain of a pencil
+    # stroke; a light blur joins the grains back into a stroke before thresholding.
+    pooled_mask, low, high = threshold_ink(cv2.GaussianBlur(ink_map(pooled), (3, 3), 0), pooled_paper)
     pooled_mask = drop_blobs(pooled_mask)
     pooled_height = measure_digit_height(pooled_mask)
     if pooled_height * 2.0 >= POOL_ABOVE_HEIGHT:

@@ -128,9 +128,23 @@ def build_atoms(components: Components, digit_height: float) -> list[Atom]:
         if area > 0.75 * w * h and h > 0.5 * height and w > 0.5 * height:
             continue  # a filled blob: a logo, a stamp, a shadow
         atoms.append(Atom((index,), x, y, w, h, area))
+    joined = _join_broken(atoms, height)
     # Digits are written at about one size; what stays under half of it once broken pieces
-    # are joined is print, punctuation or a stray mark.
-    return [atom for atom in _join_broken(atoms, height) if atom.h >= MIN_RELATIVE_HEIGHT * height]
+    # are joined is print, punctuation or a stray mark, unless it sits right beside a digit-sized
+    # atom: then it may be a loose piece of that digit, and the decoder decides.
+    full = [atom for atom in joined if atom.h >= MIN_RELATIVE_HEIGHT * height]
+    pieces = [
+        atom
+        for atom in joined
+        if atom.h < MIN_RELATIVE_HEIGHT * height and any(_beside(atom, other, height) for other in full)
+    ]
+    return sorted(full + pieces, key=lambda a: a.x)
+
+
+def _beside(piece: Atom, atom: Atom, height: float) -> bool:
+    horizontal_gap = max(piece.x, atom.x) - min(piece.right, atom.right)
+    vertical_overlap = min(piece.bottom, atom.bottom) - max(piece.y, atom.y)
+    return horizontal_gap <= 0.3 * height and vertical_overlap > -0.2 * height
 
 
 def _join_broken(atoms: list[Atom], height: float) -> list[Atom]:
