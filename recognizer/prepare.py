@@ -218,10 +218,10 @@ def measure_digit_height(mask: Image) -> float:
     Digits that touch a ruled line merge with it into one long component, so the
     estimate is taken again once runs longer than 2.5 first estimates are removed.
     When every digit touches a rule, the first estimate finds nothing and runs
-    longer than 1/25 of the page go instead.
+    longer than a sixth of the page (rules, not strokes) go instead.
     """
     first = estimate_digit_height(find_components(mask), mask.shape[0])
-    length = int(2.5 * first) if first > 0 else max(mask.shape) // 25
+    length = int(2.5 * first) if first > 0 else max(mask.shape) // 6
     second = estimate_digit_height(find_components(strip_long_runs(mask, max(16, length))), mask.shape[0])
     return second or first
 

@@ -118,21 +118,35 @@ class _Frames:
     grids: list[tuple[int, int, int, int]]
 
 
+def _side_line(upright: npt.NDArray[np.bool_], columns: range) -> npt.NDArray[np.bool_] | None:
+    """The vertical line in ``columns`` that covers at least 85% of the height, or None."""
+    if len(columns) == 0:
+        return None
+    counts = upright[:, columns.start : columns.stop].sum(axis=0)
+    centre = columns.start + int(np.argmax(counts))
+    low, high = max(0, centre - 2), min(upright.shape[1], centre + 3)
+    line = np.zeros_like(upright)
+    line[:, low:high] = upright[:, low:high]
+    if line.any(axis=1).mean() < 0.85:
+        return None
+    return line
+
+
 def _frames(mask: Image, rules: Image, height: float) -> _Frames:
     """Printed boxes: straight strokes that close into a rectangle, with any dividers inside.
 
-    A box is found as a set of straight runs (at least 0.6 digit heights long)
-    whose bounding rectangle has ink along all four sides. Only the frame's own
-    pixels go: a band along each side and dividers that span the box's height.
-    A digit that touches the frame keeps everything but the few pixels it shares
-    with it. A 1 or the bar of a 7 is straight too, but never closes a rectangle.
+    A box is a set of straight runs (at least 0.6 digit heights long) with a
+    horizontal run along most of its top and bottom and a vertical run along most
+    of its left and right side; "along" allows a few degrees of tilt, as photos
+    have. Only those runs (and dividers spanning the box) go; a digit touching the
+    frame gets its pixels back afterwards. A 1 or the bar of a 7 is straight too,
+    but never closes a rectangle.
     """
     length = max(5, int(round(0.6 * height)))
-    horizontal_runs = long_runs(mask, length, horizontal=True)
-    vertical_runs = long_runs(mask, length, horizontal=False)
-    segments = cv2.bitwise_or(cv2.bitwise_or(horizontal_runs, vertical_runs), rules)
+    horizontal_runs = cv2.bitwise_or(long_runs(mask, length, horizontal=True), rules) > 0
+    vertical_runs = long_runs(mask, length, horizontal=False) > 0
+    segments = (horizontal_runs | vertical_runs).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(segments, connectivity=8)
-    band = max(2, int(round(0.1 * height)))
     horizontal = np.zeros_like(mask)
     vertical = np.zeros_like(mask)
     grids: list[tuple[int, int, int, int]] = []
@@ -141,29 +155,40 @@ def _frames(mask: Image, rules: Image, height: float) -> _Frames:
         if w < 0.6 * height or h < 0.6 * height or h > 3.5 * height:
             continue
         component = labels[y : y + h, x : x + w] == index
-        sides = (
-            component[:band].any(axis=0).mean(),
-            component[-band:].any(axis=0).mean(),
-            component[:, :band].any(axis=1).mean(),
-            component[:, -band:].any(axis=1).mean(),
+        across = component & horizontal_runs[y : y + h, x : x + w]
+        upright = component & vertical_runs[y : y + h, x : x + w]
+        edge_rows = max(2, int(round(0.25 * h)))
+        edge_columns = max(2, int(round(min(0.25 * w, 0.6 * height))))
+        top, bottom = across[:edge_rows], across[-edge_rows:]
+        left = _side_line(upright, range(0, edge_columns))
+        right = _side_line(upright, range(w - edge_columns, w))
+        # Top and bottom along most of the width; each side one straight line along nearly all
+        # the height (a digit's stem between two ruled lines is not that tall).
+        if min(top.any(axis=0).mean(), bottom.any(axis=0).mean()) < 0.75:
+            continue
+        if left is None or right is None:
+            continue
+        # Printed boxes have square corners; a 0 or an O made of straightish strokes does not.
+        corner = max(3, int(round(0.12 * min(w, h))))
+        corners = (
+            component[:corner, :corner],
+            component[:corner, -corner:],
+            component[-corner:, :corner],
+            component[-corner:, -corner:],
         )
-        if min(sides) < 0.75:
+        if not all(patch.any() for patch in corners):
             continue
         frame_h = np.zeros_like(component)
-        frame_h[:band] = component[:band]
-        frame_h[-band:] = component[-band:]
-        frame_v = np.zeros_like(component)
-        frame_v[:, :band] = component[:, :band]
-        frame_v[:, -band:] = component[:, -band:]
+        frame_h[:edge_rows] = top
+        frame_h[-edge_rows:] |= bottom
+        frame_v = left | right
         # Dividers of a comb field: vertical runs nearly as tall as the box.
-        column_ink = (vertical_runs[y : y + h, x : x + w] > 0) & component
-        dividers = column_ink.sum(axis=0) >= 0.8 * h
-        frame_v[:, dividers] |= column_ink[:, dividers]
+        dividers = upright.sum(axis=0) >= 0.8 * h
+        frame_v[:, dividers] |= upright[:, dividers]
         horizontal[y : y + h, x : x + w] |= frame_h.astype(np.uint8) * 255
         vertical[y : y + h, x : x + w] |= frame_v.astype(np.uint8) * 255
-        cells = 1 + int(
-            np.count_nonzero(np.diff(np.concatenate([[0], dividers[band:-band].astype(np.int8), [0]])) == 1)
-        )
+        inner = dividers[edge_columns:-edge_columns].astype(np.int8)
+        cells = 1 + int(np.count_nonzero(np.diff(np.concatenate([[0], inner, [0]])) == 1))
         if cells >= 2:
             grids.append((x, y, w, h))
     return _Frames(horizontal, vertical, grids)
