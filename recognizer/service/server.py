@@ -117,6 +117,8 @@ class Service:
         name, kind = WEB_FILES[path]
         body = resources.files("recognizer.service.web").joinpath(name).read_text(encoding="utf-8")
         response = connection.respond(http.HTTPStatus.OK, body)
+        # Headers is a multi-dict: setting a key adds a value, so drop respond()'s text/plain first.
+        del response.headers["Content-Type"]
         response.headers["Content-Type"] = f"{kind}; charset=utf-8"
         response.headers["Cache-Control"] = "no-cache"
         response.headers["Content-Security-Policy"] = (
