@@ -19,7 +19,8 @@ read poorly and are too short or too narrow, so they are joined.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -30,7 +31,8 @@ from recognizer.segment import Atom, Components
 
 __all__ = ["Candidate", "DecodedLine", "Slice", "decode_lines", "hypothesis_crops"]
 
-Image = npt.NDArray[np.uint8]
+# OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
+Image = npt.NDArray[Any]
 MAX_SLICES_PER_DIGIT = 4
 MAX_CUTS = 24
 DIGIT_COST = 0.6
@@ -215,13 +217,17 @@ class _Run:
     line: int
     slices: list[Slice]
     line_height: float
-    # (first slice, last slice + 1) -> index into the batch of hypothesis crops
-    hypotheses: dict[tuple[int, int], int]
+    # (first slice, last slice + 1) -> the crop of those slices and its class probabilities
+    scored: dict[tuple[int, int], tuple[_Crop, npt.NDArray[np.float32]]] = field(default_factory=dict)
+    # Whole atoms already classified in the first pass, by their slice's position.
+    known: dict[int, tuple[_Crop, npt.NDArray[np.float32]]] = field(default_factory=dict)
 
 
-def _plan_run(run: _Run, components: Components, crops: list[_Crop]) -> None:
+def _plan_run(run: _Run) -> list[tuple[tuple[int, int], _Crop]]:
+    """Every grouping of consecutive slices that could be one digit, and its crop (unless known)."""
     slices = run.slices
     height = run.line_height
+    wanted: list[tuple[tuple[int, int], _Crop]] = []
     for start in range(len(slices)):
         right = slices[start].x1
         for end in range(start + 1, min(len(slices), start + MAX_SLICES_PER_DIGIT) + 1):
@@ -230,50 +236,53 @@ def _plan_run(run: _Run, components: Components, crops: list[_Crop]) -> None:
                 gap = piece.x0 - right
                 if gap > MAX_INNER_GAP * height:
                     break
-            right = max(right, piece.x1)
-            if right - slices[start].x0 > MAX_DIGIT_WIDTH * height:
-                break
-            crop = _crop(slices[start:end])
-            if crop is None:
+                right = max(right, piece.x1)
+                if right - slices[start].x0 > MAX_DIGIT_WIDTH * height:
+                    break
+            elif start in run.known:
+                run.scored[(start, end)] = run.known[start]
                 continue
-            run.hypotheses[(start, end)] = len(crops)
-            crops.append(crop)
+            crop = _crop(slices[start:end])
+            if crop is not None:
+                wanted.append(((start, end), crop))
+    return wanted
 
 
-def _viterbi(run: _Run, crops: list[_Crop], probabilities: npt.NDArray[np.float32]) -> tuple[list[Candidate], int]:
+def _viterbi(run: _Run) -> tuple[list[Candidate], int]:
     """The best reading of a run: digits and skipped slices."""
     count = len(run.slices)
     best = [-math.inf] * (count + 1)
-    back: list[tuple[int, int | None]] = [(-1, None)] * (count + 1)
+    back: list[tuple[int, tuple[_Crop, npt.NDArray[np.float32]] | None]] = [(-1, None)] * (count + 1)
     best[0] = 0.0
     for end in range(1, count + 1):
         # Leave slice end-1 out, as not a digit.
-        single = run.hypotheses.get((end - 1, end))
-        not_digit = float(probabilities[single][NOT_A_DIGIT]) if single is not None else 1.0
+        single = run.scored.get((end - 1, end))
+        not_digit = float(single[1][NOT_A_DIGIT]) if single is not None else 1.0
         skip = best[end - 1] + math.log(not_digit + 0.02) - SKIP_COST
         if skip > best[end]:
             best[end], back[end] = skip, (end - 1, None)
         for start in range(max(0, end - MAX_SLICES_PER_DIGIT), end):
-            index = run.hypotheses.get((start, end))
-            if index is None or best[start] == -math.inf:
+            entry = run.scored.get((start, end))
+            if entry is None or best[start] == -math.inf:
                 continue
+            crop, probabilities = entry
             score = (
                 best[start]
-                + math.log(_digit_probability(probabilities[index]) + 1e-6)
-                + _shape_prior(crops[index].box, run.line_height)
+                + math.log(_digit_probability(probabilities) + 1e-6)
+                + _shape_prior(crop.box, run.line_height)
                 - DIGIT_COST
             )
             if score > best[end]:
-                best[end], back[end] = score, (start, index)
+                best[end], back[end] = score, (start, entry)
     digits: list[Candidate] = []
     skipped = 0
     position = count
     while position > 0:
-        start, index = back[position]
-        if index is None:
+        start, chosen = back[position]
+        if chosen is None:
             skipped += 1
         else:
-            digits.append(_candidate(crops[index], probabilities[index]))
+            digits.append(_candidate(*chosen))
         position = start
     return digits[::-1], skipped
 
@@ -288,7 +297,7 @@ def hypothesis_crops(
     crops: list[_Crop] = []
     for line, height in zip(lines, line_heights):
         slices = [piece for atom in line for piece in _slices(atom, components, height)]
-        _plan_run(_Run(0, slices, height, {}), components, crops)
+        crops.extend(crop for _, crop in _plan_run(_Run(0, slices, height)))
         for atom in line:
             crop = _crop([Slice.of_atom(atom, components)])
             if crop is not None:
@@ -306,7 +315,6 @@ def decode_lines(
     lines: list[list[Atom]],
     line_heights: list[float],
     classifier: Classifier,
-    reject_threshold: float = 0.5,
 ) -> list[DecodedLine]:
     """Classify the atoms of every line, joining and splitting where needed; digits per line."""
     first_crops: list[_Crop] = []
@@ -323,7 +331,6 @@ def decode_lines(
     results: list[list[Candidate]] = [[] for _ in lines]
     rejected = [0] * len(lines)
     runs: list[_Run] = []
-    second_crops: list[_Crop] = []
     for line_index, line in enumerate(lines):
         height = line_heights[line_index]
         suspicious = [
@@ -340,31 +347,31 @@ def decode_lines(
                     gap = max(line[i].x, line[j].x) - min(line[i].right, line[j].right)
                     if gap <= MAX_INNER_GAP * height:
                         involved[j] = True
-        current: list[Slice] = []
+        current = _Run(line_index, [], height)
         for i, atom in enumerate(line):
             if involved[i] and (line_index, i) in by_atom:
                 # Neighbours come in whole (to be joined with a piece); only suspicious atoms are cut.
-                current.extend(_slices(atom, components, height, cut=suspicious[i]))
+                pieces = _slices(atom, components, height, cut=suspicious[i])
+                if len(pieces) == 1:
+                    current.known[len(current.slices)] = by_atom[(line_index, i)]
+                current.slices.extend(pieces)
                 continue
-            if current:
-                runs.append(_Run(line_index, current, height, {}))
-                current = []
-            if (line_index, i) not in by_atom:
-                continue
-            crop, probabilities = by_atom[(line_index, i)]
-            if probabilities[NOT_A_DIGIT] >= reject_threshold:
-                rejected[line_index] += 1
-            else:
-                results[line_index].append(_candidate(crop, probabilities))
-        if current:
-            runs.append(_Run(line_index, current, height, {}))
+            if current.slices:
+                runs.append(current)
+                current = _Run(line_index, [], height)
+            if (line_index, i) in by_atom:
+                # Not suspicious: one digit, read with confidence.
+                results[line_index].append(_candidate(*by_atom[(line_index, i)]))
+        if current.slices:
+            runs.append(current)
+    wanted = [(run, key, crop) for run in runs for key, crop in _plan_run(run)]
+    second = _batch(classifier, [crop for _, _, crop in wanted])
+    for (run, key, crop), probabilities in zip(wanted, second):
+        run.scored[key] = (crop, probabilities)
     for run in runs:
-        _plan_run(run, components, second_crops)
-    second = _batch(classifier, second_crops)
-    for run in runs:
-        digits, skipped = _viterbi(run, second_crops, second)
+        digits, skipped = _viterbi(run)
         results[run.line].extend(digits)
         rejected[run.line] += skipped
-    for line in results:
-        line.sort(key=lambda c: c.x)
+    for found in results:
+        found.sort(key=lambda c: c.x)
     return [DecodedLine(candidates, count) for candidates, count in zip(results, rejected)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import cv2
 import numpy as np
@@ -12,7 +13,8 @@ from recognizer.reading import Box
 
 __all__ = ["Transform", "estimate_skew", "rotate_mask", "rotate_quarter"]
 
-Image = npt.NDArray[np.uint8]
+# OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
+Image = npt.NDArray[Any]
 # Skew below this is left alone: rotating costs time and blurs nothing the classifier minds.
 MIN_SKEW_DEGREES = 0.8
 MAX_SKEW_DEGREES = 20.0

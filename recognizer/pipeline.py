@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,7 +33,8 @@ SIDEWAYS_EVIDENCE = 1.5
 UPRIGHT_ENOUGH = 2.5
 NUMBER_GAP_FOR_STRUCTURE = 0.8
 
-Image = npt.NDArray[np.uint8]
+# OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
+Image = npt.NDArray[Any]
 
 
 @dataclass(frozen=True)

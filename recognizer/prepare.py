@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -28,7 +29,8 @@ from recognizer.segment import MAX_STROKE_SHARE, estimate_digit_height, find_com
 
 __all__ = ["InkMask", "prepare", "ink_map", "find_paper", "measure_digit_height", "threshold_ink", "working_scale"]
 
-Image = npt.NDArray[np.uint8]
+# OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
+Image = npt.NDArray[Any]
 # Longest side the pipeline works at; a 150-dpi A4 page (1754 px) is read at full size.
 MAX_WORKING_SIDE = 2000
 # Resolution of the background estimate: long side of the thumbnail.

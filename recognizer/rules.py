@@ -14,6 +14,7 @@ digits inside one printed field belong to one number.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -21,7 +22,8 @@ import numpy.typing as npt
 
 __all__ = ["RuleRemoval", "long_runs", "remove_rules", "strip_long_runs"]
 
-Image = npt.NDArray[np.uint8]
+# OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
+Image = npt.NDArray[Any]
 
 
 @dataclass(frozen=True)

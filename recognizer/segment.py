@@ -11,6 +11,7 @@ the classifier can judge each cut.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -18,7 +19,8 @@ import numpy.typing as npt
 
 __all__ = ["Atom", "Components", "find_components", "estimate_digit_height", "build_atoms", "chain_lines", "crop_piece"]
 
-Image = npt.NDArray[np.uint8]
+# OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
+Image = npt.NDArray[Any]
 MIN_DIGIT_HEIGHT = 7
 MIN_RELATIVE_HEIGHT = 0.5
 CLUSTER_SUPPORT = 3

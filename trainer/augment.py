@@ -10,6 +10,7 @@ thicker or thinner) smooth instead of blocky. Each augmented mask ends in
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import cv2
 import numpy as np
@@ -35,7 +36,8 @@ PEN_SIZE = MNIST_SIZE * PEN_SCALE
 # Room around the digit so rotation and shear never clip it.
 PEN_MARGIN = 24
 
-Mask = npt.NDArray[np.uint8]
+# Pen masks: uint8 0/255; typed loosely because cv2 returns untyped arrays.
+Mask = npt.NDArray[Any]
 
 
 def mnist_to_pen(image: npt.NDArray[np.uint8]) -> Mask:

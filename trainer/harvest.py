@@ -125,16 +125,16 @@ def harvest_scenes(folder: Path, max_not_a_digit_share: float = 0.35, log: objec
             if label is not None:
                 images.append((digit * 255).round().astype(np.uint8))
                 labels.append(label)
-    x = np.stack(images) if images else np.zeros((0, 28, 28), np.uint8)
-    y = np.array(labels, dtype=np.uint8)
+    crops = np.stack(images) if images else np.zeros((0, 28, 28), np.uint8)
+    classes = np.array(labels, dtype=np.uint8)
     # Keep "not a digit" from swamping the digits: desks and print produce plenty.
     rng = np.random.default_rng(0)
-    rejects = np.flatnonzero(y == NOT_A_DIGIT)
-    digits = np.flatnonzero(y != NOT_A_DIGIT)
+    rejects = np.flatnonzero(classes == NOT_A_DIGIT)
+    digits = np.flatnonzero(classes != NOT_A_DIGIT)
     limit = int(max_not_a_digit_share / (1 - max_not_a_digit_share) * len(digits))
     if len(rejects) > limit:
         rejects = rng.choice(rejects, size=limit, replace=False)
     keep = np.sort(np.concatenate([digits, rejects]))
     if callable(log):
         log(f"harvested {len(keep)} crops ({len(digits)} digits, {len(rejects)} not digits) from {len(samples)} scenes")
-    return Harvest(x[keep], y[keep], len(samples))
+    return Harvest(crops[keep], classes[keep], len(samples))

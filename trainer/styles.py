@@ -26,6 +26,7 @@ import numpy.typing as npt
 from trainer.augment import PEN_MARGIN, PEN_SIZE, Mask, mnist_to_pen, stroke_width
 
 __all__ = [
+    "Mask",
     "NOT_A_DIGIT",
     "STYLE_DIGITS",
     "STYLE_NAMES",
