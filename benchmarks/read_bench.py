@@ -44,7 +44,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timed reads of each image")
     parser.add_argument("--cold-runs", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--quick", action="store_true", help="three images of each kind, one run: keeps the script working in tests"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.repeats, args.cold_runs = 1, 1
 
     recognizer = Recognizer(load_classifier())
 
@@ -54,12 +59,15 @@ def main() -> None:
     samples = load_samples(args.samples)
     pages = [s for s in samples if s.kind == "pages"]
     photos = [s for s in samples if s.kind == "photos" and s.frame.width == 1280 and s.frame.height == 720]
+    if args.quick:
+        pages, photos = pages[:3], photos[:3]
+        samples = pages + photos
     rows = []
     report: dict[str, object] = {}
     for label, group in (("A4 pages", pages), ("1280x720 photos", photos)):
         if not group:
             continue
-        result = run_method(label, reader, group, repeats=args.repeats, warmup=3)
+        result = run_method(label, reader, group, repeats=args.repeats, warmup=min(3, len(group)))
         digits = sum(s.digit_count for s in group)
         total_seconds = sum(result.seconds) / args.repeats
         entry = {

@@ -52,7 +52,7 @@ NOT_A_DIGIT = 10
 MODEL_DIR_ENV = "DIGITSTREAM_MODEL_DIR"
 Backend = Literal["auto", "litert", "tensorflow"]
 # Batches are padded up to one of these sizes so each interpreter is allocated once.
-BATCH_BUCKETS = (1, 4, 16, 32, 64, 96, 128, 192, 256)
+BATCH_BUCKETS = (1, 4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 MAX_BATCH = BATCH_BUCKETS[-1]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +26,7 @@ app = typer.Typer(
 register_trainer(app)
 
 
-class BackendChoice(str, Enum):
+class BackendChoice(StrEnum):
     auto = "auto"
     litert = "litert"
     tensorflow = "tensorflow"

@@ -70,7 +70,7 @@ def estimate_skew(mask: Image, digit_height: float) -> float:
     if float(small.sum()) == 0.0:
         return 0.0
     best_angle, best_score = 0.0, _profile_score(small, 0.0)
-    for step, span in ((1.5, MAX_SKEW_DEGREES), (0.5, 1.0), (0.125, 0.375)):
+    for step, span in ((2.0, MAX_SKEW_DEGREES), (0.5, 1.5), (0.125, 0.375)):
         centre = best_angle
         for angle in np.arange(centre - span, centre + span + 1e-9, step):
             if abs(angle - centre) < 1e-9 or abs(angle) > MAX_SKEW_DEGREES:

@@ -22,7 +22,7 @@ from recognizer.group import group_line
 from recognizer.prepare import measure_digit_height, prepare
 from recognizer.reading import DEFAULT_MIN_CONFIDENCE, Box, Frame, Line, Reading
 from recognizer.rules import RuleRemoval, remove_rules
-from recognizer.segment import Atom, Components, build_atoms, chain_lines, find_components
+from recognizer.segment import Atom, Components, build_atoms, chain_lines, estimate_digit_height, find_components
 
 __all__ = ["Layout", "Oriented", "Recognizer", "RecognizerOptions", "lay_out_lines", "orient"]
 
@@ -117,7 +117,8 @@ def lay_out_lines(mask: Image, digit_height: float) -> Layout:
     """Remove rules, find atoms and chain them into text lines."""
     rules = remove_rules(mask, digit_height)
     components = find_components(rules.mask)
-    height = measure_digit_height(rules.mask) or digit_height
+    # With the rules gone, digits stand alone: measure them again on the same components.
+    height = estimate_digit_height(components, mask.shape[0]) or digit_height
     atoms = build_atoms(components, height)
     lines = chain_lines(atoms, height)
     line_heights = [_line_height([a.h for a in line], height) for line in lines]

@@ -81,8 +81,10 @@ def _line_bands(support: Image, mask: Image) -> Image:
     thickness; between them (where digits cross) the centre is interpolated.
     Only the pixels within half a thickness of that course are the rule.
     """
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(support, connectivity=8)
     bands = np.zeros_like(mask)
+    if not support.any():
+        return bands
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(support, connectivity=8)
     for index in range(1, count):
         x, y, w, h, _ = (int(v) for v in stats[index])
         ys, xs = np.nonzero((labels[y : y + h, x : x + w] == index) & (mask[y : y + h, x : x + w] > 0))

@@ -250,12 +250,13 @@ class Service:
                     connection, "bad_message", "send the image as a binary message (PNG or JPEG bytes)"
                 )
                 continue
-            try:
-                frame = decode_image_bytes(message, "upload")
-            except InputError as error:
-                await self._send_error(connection, "bad_image", error.reason)
-                continue
             async with self._recognize_slots:
+                # Decoding a 20 MB scan takes a while: off the event loop, like the reading itself.
+                try:
+                    frame = await loop.run_in_executor(None, decode_image_bytes, message, "upload")
+                except InputError as error:
+                    await self._send_error(connection, "bad_image", error.reason)
+                    continue
                 try:
                     reading = await loop.run_in_executor(None, self.recognizer.read, frame)
                 except Exception as error:  # noqa: BLE001 - report, keep serving
