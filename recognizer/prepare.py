@@ -39,7 +39,7 @@ BACKGROUND_SIDE = 320
 # weakest stroke peak worth keeping, and the share of its peak a stroke pixel needs.
 MIN_INK = 22.0
 MIN_PEAK = 45.0
-RELATIVE_INK = 0.42
+RELATIVE_INK = 0.3
 # Paper detection on the thumbnail: colour-gradient level that counts as an edge, the
 # smallest region worth calling paper, and how light it must be against the lightest part.
 PAPER_EDGE = 40.0
