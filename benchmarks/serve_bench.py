@@ -24,6 +24,9 @@ import numpy as np
 from websockets.asyncio.client import connect
 
 REPOSITORY = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPOSITORY))
+
+from recognizer.scoring import PageTruth, Score, score_page  # noqa: E402
 
 
 def free_port() -> int:
@@ -37,6 +40,8 @@ class Latencies:
     values: list[float] = field(default_factory=list)
     frames: list[int] = field(default_factory=list)
     arrivals: list[float] = field(default_factory=list)
+    # What each reading said: (frame, numbers line by line).
+    readings: list[tuple[int, list[list[str]]]] = field(default_factory=list)
 
     def p(self, q: float) -> float:
         return float(np.percentile(self.values, q)) * 1000 if self.values else float("nan")
@@ -74,6 +79,8 @@ async def subscriber(url: str, duration: float, sink: Latencies, warmup: float) 
             sink.values.append(now - message["captured_at"])
             sink.frames.append(message["frame"])
             sink.arrivals.append(now)
+            lines = [[number["text"] for number in line["numbers"]] for line in message["reading"]["lines"]]
+            sink.readings.append((message["frame"], lines))
 
 
 async def measure(video: Path, streams: int, subscribers: int, duration: float, warmup: float = 3.0) -> list[Latencies]:
@@ -107,6 +114,24 @@ def backlog_growth_ms(sink: Latencies) -> float:
     return (last - first) * 1000
 
 
+def stream_accuracy(sink: Latencies, truth_path: Path) -> dict[str, float] | None:
+    """Number recall and CER of the stream against the truth of the very frames read."""
+    if not truth_path.is_file():
+        return None
+    frames = [json.loads(line) for line in truth_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    total = Score()
+    for frame, lines in sink.readings:
+        # Looping playback numbers frames on; the truth repeats with the file.
+        truth = frames[frame % len(frames)]
+        page = PageTruth(
+            source="video",
+            page=frame,
+            lines=tuple(tuple(number["text"] for number in line["numbers"]) for line in truth["lines"]),
+        )
+        total.add(score_page(page, lines))
+    return {**total.to_json(), "frames": len(sink.readings)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--video", type=Path, default=REPOSITORY / "samples" / "video" / "desk.mp4")
@@ -121,7 +146,9 @@ def main() -> None:
     frames = one.frames
     skipped = sum(b - a - 1 for a, b in zip(frames, frames[1:]) if b > a)
     rows.append(("1 stream, 1 subscriber", one, frames_per_second(one), skipped))
+    accuracy = stream_accuracy(one, args.video.with_suffix(".truth.jsonl"))
     report["one_stream"] = {
+        "accuracy": accuracy,
         "p50_ms": round(one.p(50), 1),
         "p95_ms": round(one.p(95), 1),
         "fps": round(frames_per_second(one), 1),

@@ -49,4 +49,4 @@ def annotate(image: npt.NDArray[np.uint8], reading: Reading) -> npt.NDArray[np.u
                 max(1, thickness),
                 cv2.LINE_AA,
             )
-    return canvas
+    return np.asarray(canvas, dtype=np.uint8)

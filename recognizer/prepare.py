@@ -133,7 +133,7 @@ def find_paper(image: Image) -> Image | None:
     lightness = channels[0]
     reference = float(np.percentile(lightness, 98))
     area = smooth.size
-    paper = np.zeros_like(smooth)
+    paper: Image = np.zeros_like(smooth)
     for index in range(1, count):
         if stats[index, cv2.CC_STAT_AREA] < PAPER_MIN_SHARE * area:
             continue
@@ -174,17 +174,18 @@ def threshold_ink(ink: Image, region: Image | None) -> tuple[Image, int, int]:
     weak = ink > floor
     if region is not None:
         weak &= region > 0
-    count, labels = cv2.connectedComponents(weak.astype(np.uint8), connectivity=8)
+    count, labels = cv2.connectedComponents(weak.astype(np.uint8), connectivity=8, ltype=cv2.CV_32S)
     if count <= 1:
         return np.zeros_like(ink), int(floor), int(floor)
-    inked = labels[weak]
+    component_of: npt.NDArray[np.int32] = np.asarray(labels, np.int32)
+    inked = component_of[weak]
     peaks = np.zeros(count, dtype=np.float32)
     np.maximum.at(peaks, inked, ink[weak].astype(np.float32))
     weakest_peak = max(MIN_PEAK, 1.6 * floor)
     cut = np.maximum(floor, RELATIVE_INK * peaks)
     cut[peaks < weakest_peak] = 256.0  # components that never rise above the noise
     cut[0] = 256.0
-    keep = ink.astype(np.float32) >= cut[labels]
+    keep = ink.astype(np.float32) >= cut[component_of]
     return (keep * 255).astype(np.uint8), int(floor), int(weakest_peak)
 
 
@@ -217,15 +218,22 @@ def drop_blobs(mask: Image) -> Image:
 def measure_digit_height(mask: Image) -> float:
     """The typical height of the handwritten digits in ``mask`` (0 when there are none).
 
-    Digits that touch a ruled line merge with it into one long component, so the
-    estimate is taken again once runs longer than 2.5 first estimates are removed.
-    When every digit touches a rule, the first estimate finds nothing and runs
-    longer than a sixth of the page (rules, not strokes) go instead.
+    Digits that touch a ruled line or a box merge with it into one large component,
+    so the estimate is taken again once runs longer than 2.5 first estimates are
+    removed. When every digit touches a rule or a box, the first estimate finds
+    nothing; then runs of decreasing length (page-long rules, then box sides) are
+    removed in turn and the tallest cluster of digit-sized pieces found is kept.
     """
     first = estimate_digit_height(find_components(mask), mask.shape[0])
-    length = int(2.5 * first) if first > 0 else max(mask.shape) // 6
-    second = estimate_digit_height(find_components(strip_long_runs(mask, max(16, length))), mask.shape[0])
-    return second or first
+    if first > 0:
+        second = estimate_digit_height(find_components(strip_long_runs(mask, max(16, int(2.5 * first)))), mask.shape[0])
+        return second or first
+    longest = max(mask.shape)
+    estimates = [
+        estimate_digit_height(find_components(strip_long_runs(mask, max(16, longest // share))), mask.shape[0])
+        for share in (6, 12, 20)
+    ]
+    return max(estimates)
 
 
 def prepare(image: Image) -> InkMask:
@@ -256,5 +264,5 @@ def prepare(image: Image) -> InkMask:
         paper = cv2.resize(pooled_paper, (smoothed.shape[1], smoothed.shape[0]), interpolation=cv2.INTER_NEAREST)
     mask, low, high = threshold_ink(ink_map(smoothed), paper)
     mask = drop_blobs(mask)
-    height = pooled_height * 2.0 if pooled_height > 0 else measure_digit_height(mask)
+    height = measure_digit_height(mask) or pooled_height * 2.0
     return InkMask(mask, scale, height, paper, low, high)

@@ -17,7 +17,15 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Atom", "Components", "find_components", "estimate_digit_height", "build_atoms", "chain_lines", "crop_piece"]
+__all__ = [
+    "Atom",
+    "Components",
+    "build_atoms",
+    "chain_lines",
+    "estimate_digit_height",
+    "find_components",
+    "stroke_widths",
+]
 
 # OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
 Image = npt.NDArray[Any]
@@ -66,7 +74,7 @@ class Atom:
 
 def find_components(mask: Image) -> Components:
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=cv2.CV_32S)
-    return Components(labels=labels, stats=stats, count=count)
+    return Components(labels=np.asarray(labels, np.int32), stats=np.asarray(stats, np.int32), count=count)
 
 
 def stroke_widths(components: Components) -> npt.NDArray[np.float32]:
@@ -241,13 +249,3 @@ def chain_lines(atoms: list[Atom], digit_height: float) -> list[list[Atom]]:
         else:
             best_line.append(atom)
     return [line.atoms for line in lines]
-
-
-def crop_piece(components: Components, ids: tuple[int, ...], x0: int, x1: int, y0: int, y1: int) -> Image:
-    """The ink of components ``ids`` inside columns [x0, x1) and rows [y0, y1), as a 0/255 mask."""
-    window = components.labels[y0:y1, x0:x1]
-    if len(ids) == 1:
-        selected = window == ids[0]
-    else:
-        selected = np.isin(window, ids)
-    return selected.astype(np.uint8) * 255

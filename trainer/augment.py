@@ -110,8 +110,8 @@ def degrade_pen(mask: Mask, rng: np.random.Generator) -> Mask:
         small = cv2.resize(mask, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         quality = int(rng.integers(8, 45))
         ok, encoded = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, quality])
-        if ok:
-            decoded = cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE)
+        decoded = cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE) if ok else None
+        if decoded is not None:
             _, mask = cv2.threshold(decoded, int(rng.uniform(80, 170)), 255, cv2.THRESH_BINARY)
     else:
         # Ragged edges of a noisy adaptive threshold.
@@ -152,7 +152,7 @@ def jitter_normalized(digit: npt.NDArray[np.float32], rng: np.random.Generator) 
         [[scale, 0.0, centre - scale * centre + shift_x], [0.0, scale, centre - scale * centre + shift_y]],
         dtype=np.float32,
     )
-    return cv2.warpAffine(digit, matrix, (MNIST_SIZE, MNIST_SIZE), flags=cv2.INTER_LINEAR)
+    return np.asarray(cv2.warpAffine(digit, matrix, (MNIST_SIZE, MNIST_SIZE), flags=cv2.INTER_LINEAR), np.float32)
 
 
 def crop_to_ink(mask: Mask, padding: int = 16) -> Mask:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import cv2
 import numpy as np
@@ -68,7 +69,7 @@ def _hand_stroke(
             t = step / steps
             dense.append((x0 + (x1 - x0) * t, y0 + (y1 - y0) * t))
     dense.append(points[-1])
-    wobble = rng.normal(0.0, 0.012, size=(len(dense), 2))
+    wobble: npt.NDArray[Any] = rng.normal(0.0, 0.012, size=(len(dense), 2))
     wobble = cv2.GaussianBlur(wobble, (1, 9), 0).reshape(-1, 2) if len(dense) >= 9 else wobble
     canvas_points = np.array(
         [_to_canvas((x + dx, y + dy), box) for (x, y), (dx, dy) in zip(dense, wobble)], dtype=np.float64

@@ -15,8 +15,10 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
+import numpy.typing as npt
 
 from recognizer.pipeline import Recognizer
 from recognizer.reading import Frame
@@ -161,7 +163,7 @@ class Engine:
         """A small JPEG of the frame, only when a viewer asked for this stream's frames."""
         if self.hub.wants_thumbnails(stream) is None:
             return None
-        image = frame.image
+        image: npt.NDArray[Any] = frame.image
         scale = min(1.0, THUMBNAIL_WIDTH / image.shape[1])
         if scale < 1.0:
             image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)

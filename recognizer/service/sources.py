@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -147,8 +148,13 @@ class FrameSource:
             self.state = state
             self._on_status(self.spec.name, state, message)
 
-    def _emit(self, image: npt.NDArray[np.uint8], captured_at: float) -> None:
-        frame = Frame(image=image, source=self.spec.name, index=self.frames_captured, captured_at=captured_at)
+    def _emit(self, image: npt.NDArray[Any], captured_at: float) -> None:
+        frame = Frame(
+            image=np.asarray(image, dtype=np.uint8),
+            source=self.spec.name,
+            index=self.frames_captured,
+            captured_at=captured_at,
+        )
         self.frames_captured += 1
         self._frames.put(self.spec.name, frame)
 
