@@ -135,6 +135,8 @@ def build_atoms(components: Components, digit_height: float) -> list[Atom]:
             continue  # larger than any digit here, or a speck
         if h < 0.3 * height and w > 1.5 * height:
             continue  # a flat stroke: an underline or the stub of a rule
+        if w < 0.35 * h and h > 1.8 * height:
+            continue  # a thin upright stroke twice a digit's height: the edge of a sheet, a margin line
         if area > 0.75 * w * h and h > 0.5 * height and w > 0.5 * height:
             continue  # a filled blob: a logo, a stamp, a shadow
         atoms.append(Atom((index,), x, y, w, h, area))

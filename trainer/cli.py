@@ -43,6 +43,10 @@ def train_command(
     batch_size: Annotated[int, typer.Option(min=1)] = 128,
     limit: Annotated[int | None, typer.Option(min=100, help="Train on the first N digits only (smoke tests).")] = None,
     samples_per_style: Annotated[int, typer.Option(min=0, help="Examples of each extra style per epoch.")] = 1500,
+    augmented_fraction: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of MNIST digits augmented in each epoch (the rest stay clean).")
+    ] = 0.4,
+    harvested_per_epoch: Annotated[int, typer.Option(min=0, help="Harvested crops drawn for each epoch.")] = 20000,
     not_a_digit: Annotated[int, typer.Option(min=0, help="Not-a-digit examples per epoch.")] = 6000,
     seed: Annotated[int, typer.Option()] = 1234,
     learning_rate: Annotated[float, typer.Option(min=1e-6, max=1.0, help="Peak of the cosine schedule.")] = 2e-3,
@@ -75,7 +79,12 @@ def train_command(
         limit=limit,
         seed=seed,
         learning_rate=learning_rate,
-        recipe=EpochRecipe(samples_per_style=samples_per_style, not_a_digit_samples=not_a_digit),
+        recipe=EpochRecipe(
+            augmented_fraction=augmented_fraction,
+            samples_per_style=samples_per_style,
+            not_a_digit_samples=not_a_digit,
+            harvested_per_epoch=harvested_per_epoch,
+        ),
         init_from=init_from,
         harvests=tuple(harvest or ()),
     )
@@ -105,6 +114,10 @@ def train_command(
         "files": files,
         "training": training_metadata(config, result, mnist.source),
     }
+    if init_from is not None and (init_from.parent / "digits.json").is_file():
+        # Fine-tuning a shipped model: keep the recipe of the run it started from.
+        base = json.loads((init_from.parent / "digits.json").read_text(encoding="utf-8"))
+        metadata["training"]["based_on"] = base.get("training", {})
     write_metadata(output, metadata)
     from recognizer.classifier import LiteRTClassifier
 
