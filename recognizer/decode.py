@@ -35,6 +35,8 @@ __all__ = ["Candidate", "DecodedLine", "Slice", "decode_lines", "hypothesis_crop
 Image = npt.NDArray[Any]
 MAX_SLICES_PER_DIGIT = 4
 MAX_CUTS = 24
+# Cost of reading two digits that share a slice (written over each other).
+OVERLAP_COST = 0.5
 # Extra cost of a diagonal step in a cut path: cuts between handwritten digits are nearly upright.
 DIAGONAL_COST = 0.3
 DIGIT_COST = 0.6
@@ -167,6 +169,38 @@ def _cheapest_cuts(ink: npt.NDArray[np.bool_], line_height: float, limit: int) -
     return paths
 
 
+def _cut_path(cost: npt.NDArray[np.float32], column: int, reach: int) -> npt.NDArray[np.int64]:
+    """The cheapest top-to-bottom path near ``column``: through the gaps between touching digits.
+
+    Each row moves at most one column; ink costs far more than paper, and
+    straying from ``column`` costs a little, so the path crosses ink only
+    where the digits really touch. Returns the path's column in every row.
+    """
+    height, width = cost.shape
+    low, high = max(1, column - reach), min(width - 1, column + reach + 1)
+    columns = np.arange(low, high)
+    local = cost[:, low:high] + 0.05 * np.abs(columns - column)[None, :]
+    span = high - low
+    # total[1:-1] is the cheapest cost to reach each column of the current row; the ends are walls.
+    total = np.full(span + 2, np.inf)
+    total[1:-1] = local[0]
+    moves = np.zeros((height, span), dtype=np.int8)
+    for row in range(1, height):
+        left, middle, right = total[:-2], total[1:-1], total[2:]
+        choice = np.where(left < middle, -1, 0)
+        best = np.minimum(left, middle)
+        choice = np.where(right < best, 1, choice)
+        updated = np.minimum(best, right) + local[row]
+        total[1:-1] = updated
+        moves[row] = choice
+    path = np.empty(height, dtype=np.int64)
+    position = int(np.argmin(total[1:-1]))
+    for row in range(height - 1, -1, -1):
+        path[row] = low + position
+        position = min(max(position + int(moves[row, position]), 0), span - 1)
+    return path
+
+
 def _slices(atom: Atom, components: Components, line_height: float, cut: bool = True) -> list[Slice]:
     """An atom as one slice, or, when it may hold several digits, cut along likely joins."""
     whole = Slice.of_atom(atom, components)
@@ -174,7 +208,20 @@ def _slices(atom: Atom, components: Components, line_height: float, cut: bool = 
         return [whole]
     ink = whole.mask
     expected = max(2, round(atom.w / (0.6 * line_height)))
+    # Where digits barely touch, the cheapest paths find the join; where they overlap, the
+    # cheapest paths run through loops instead, so cuts near an even spread are added too.
     paths = _cheapest_cuts(ink, line_height, min(MAX_CUTS, expected + 1))
+    cost = np.where(ink, 8.0, 1.0).astype(np.float32)
+    reach = max(2, int(0.15 * line_height))
+    paths += [_cut_path(cost, round(atom.w * k / expected), reach) for k in range(1, expected)]
+    paths.sort(key=lambda path: float(path.mean()))
+    distinct: list[npt.NDArray[np.int64]] = []
+    for path in paths:
+        if not distinct or float(np.abs(path - distinct[-1]).mean()) >= 0.12 * line_height:
+            distinct.append(path)
+    for index in range(1, len(distinct)):
+        distinct[index] = np.maximum(distinct[index], distinct[index - 1])
+    paths = distinct
     columns = np.arange(atom.w)[None, :]
     bounds = [np.zeros(atom.h, dtype=np.int64), *paths, np.full(atom.h, atom.w, dtype=np.int64)]
     pieces: list[Slice] = []
@@ -238,41 +285,59 @@ def _plan_run(run: _Run) -> list[tuple[tuple[int, int], _Crop]]:
 
 
 def _viterbi(run: _Run) -> tuple[list[Candidate], int]:
-    """The best reading of a run: digits and skipped slices."""
+    """The best reading of a run: digits and skipped slices.
+
+    Two digits written over each other share the slice where they overlap: a digit
+    may begin on the last slice of the digit before it (at a small cost), never on
+    a skipped one.
+    """
     count = len(run.slices)
-    best = [-math.inf] * (count + 1)
-    back: list[tuple[int, tuple[_Crop, npt.NDArray[np.float32]] | None]] = [(-1, None)] * (count + 1)
-    best[0] = 0.0
+    Entry = tuple[_Crop, npt.NDArray[np.float32]]
+    # by_digit[b]: best reading of slices [0, b) whose last act is a digit; otherwise by_skip.
+    by_digit = [-math.inf] * (count + 1)
+    by_skip = [-math.inf] * (count + 1)
+    by_skip[0] = 0.0
+    # back pointers: (previous boundary, previous state was a digit, the digit read or None)
+    digit_back: list[tuple[int, bool, Entry | None]] = [(-1, False, None)] * (count + 1)
+    skip_back: list[tuple[int, bool, Entry | None]] = [(-1, False, None)] * (count + 1)
+
+    def best(boundary: int) -> tuple[float, bool]:
+        return (by_digit[boundary], True) if by_digit[boundary] >= by_skip[boundary] else (by_skip[boundary], False)
+
     for end in range(1, count + 1):
-        # Leave slice end-1 out, as not a digit.
         single = run.scored.get((end - 1, end))
         not_digit = float(single[1][NOT_A_DIGIT]) if single is not None else 1.0
-        skip = best[end - 1] + math.log(not_digit + 0.02) - SKIP_COST
-        if skip > best[end]:
-            best[end], back[end] = skip, (end - 1, None)
+        previous, was_digit = best(end - 1)
+        by_skip[end] = previous + math.log(not_digit + 0.02) - SKIP_COST
+        skip_back[end] = (end - 1, was_digit, None)
         for start in range(max(0, end - MAX_SLICES_PER_DIGIT), end):
             entry = run.scored.get((start, end))
-            if entry is None or best[start] == -math.inf:
+            if entry is None:
                 continue
             crop, probabilities = entry
             score = (
-                best[start]
-                + math.log(_digit_probability(probabilities) + 1e-6)
+                math.log(_digit_probability(probabilities) + 1e-6)
                 + _shape_prior(crop.box, run.line_height)
                 - DIGIT_COST
             )
-            if score > best[end]:
-                best[end], back[end] = score, (start, entry)
+            previous, was_digit = best(start)
+            if previous + score > by_digit[end]:
+                by_digit[end] = previous + score
+                digit_back[end] = (start, was_digit, entry)
+            # Overlapping the digit before: it ended on slice `start`, which this one shares.
+            if end - start >= 2 and by_digit[start + 1] - OVERLAP_COST + score > by_digit[end]:
+                by_digit[end] = by_digit[start + 1] - OVERLAP_COST + score
+                digit_back[end] = (start + 1, True, entry)
     digits: list[Candidate] = []
     skipped = 0
-    position = count
+    position, in_digit = count, best(count)[1]
     while position > 0:
-        start, chosen = back[position]
-        if chosen is None:
+        previous, was_digit, entry = digit_back[position] if in_digit else skip_back[position]
+        if entry is None:
             skipped += 1
         else:
-            digits.append(_candidate(*chosen))
-        position = start
+            digits.append(_candidate(*entry))
+        position, in_digit = previous, was_digit
     return digits[::-1], skipped
 
 

@@ -136,6 +136,32 @@ def _side_line(upright: npt.NDArray[np.bool_], columns: range) -> npt.NDArray[np
     return line
 
 
+def _dividers(upright: npt.NDArray[np.bool_], height: int) -> npt.NDArray[np.bool_]:
+    """Columns of a comb field's dividers: full-height verticals on the field's regular pitch.
+
+    A 1 written from the top of its box to the bottom is a full-height vertical too, but it
+    stands between two dividers, off the pitch they keep.
+    """
+    tall = upright.sum(axis=0) >= 0.8 * height
+    width = len(tall)
+    starts = np.flatnonzero(np.diff(np.concatenate([[0], tall.astype(np.int8)])) == 1)
+    ends = np.flatnonzero(np.diff(np.concatenate([tall.astype(np.int8), [0]])) == -1) + 1
+    centres = [(a + b) / 2.0 for a, b in zip(starts, ends, strict=True)]
+    inner = [c for c in centres if 2 < c < width - 3]
+    if not inner:
+        return tall
+    edges = [0.0, *inner, float(width)]
+    gaps = np.diff(edges)
+    pitch = float(np.percentile(gaps, 75))
+    keep = np.zeros(width, dtype=bool)
+    for (start, end), centre in zip(zip(starts, ends, strict=True), centres, strict=True):
+        offset = centre / pitch
+        on_pitch = abs(offset - round(offset)) <= 0.2 or not (2 < centre < width - 3)
+        if on_pitch:
+            keep[start:end] = True
+    return keep
+
+
 def _frames(mask: Image, rules: Image, height: float) -> _Frames:
     """Printed boxes: straight strokes that close into a rectangle, with any dividers inside.
 
@@ -186,8 +212,7 @@ def _frames(mask: Image, rules: Image, height: float) -> _Frames:
         frame_h[:edge_rows] = top
         frame_h[-edge_rows:] |= bottom
         frame_v = left | right
-        # Dividers of a comb field: vertical runs nearly as tall as the box.
-        dividers = upright.sum(axis=0) >= 0.8 * h
+        dividers = _dividers(upright, h)
         frame_v[:, dividers] |= upright[:, dividers]
         horizontal[y : y + h, x : x + w] |= frame_h.astype(np.uint8) * 255
         vertical[y : y + h, x : x + w] |= frame_v.astype(np.uint8) * 255
