@@ -1,8 +1,13 @@
-"""Which bundled samples the tests use for what (paths relative to samples/)."""
+"""Which bundled samples the tests use for what (paths relative to samples/).
 
-# A phone photo read exactly; the format, CLI and service tests convert or replay it.
-CLEAN_PHOTO = "photos/photo_002_coloured_ink.jpg"
+These are samples the shipped model reads exactly; the tests convert them to other
+formats, upload them or replay them as a camera, and check that nothing on the way
+loses a digit. How well the recognizer does on all samples is tests/test_samples.py's job.
+"""
+
+# A phone photo (1280x720, blue ink on a lined sheet).
+CLEAN_PHOTO = "photos/photo_013_coloured_ink.jpg"
 # A 1280x720 photo the live-service tests turn into a camera video.
-LIVE_PHOTO = "photos/photo_002_coloured_ink.jpg"
-# A scanned page read exactly.
+LIVE_PHOTO = "photos/photo_024_coloured_ink.jpg"
+# A scanned page.
 CLEAN_PAGE = "pages/page_003_noisy_scan.jpg"

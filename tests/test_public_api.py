@@ -10,6 +10,7 @@ from pathlib import Path
 import recognizer
 from recognizer.scoring import load_truth
 from tests.conftest import SAMPLES
+from tests.samples_index import CLEAN_PHOTO
 
 
 def test_public_names_are_pinned() -> None:
@@ -40,7 +41,7 @@ def test_public_names_are_pinned() -> None:
 
 
 def test_docstring_example_reads_a_sample() -> None:
-    path = SAMPLES / "photos" / "photo_002_coloured_ink.jpg"
+    path = SAMPLES / CLEAN_PHOTO
     reader = recognizer.Recognizer(recognizer.load_classifier())
     pages = list(recognizer.read_pages(str(path)))
     assert len(pages) == 1 and pages[0].frame is not None

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from trainer.data import DataError, load_mnist
+
+if TYPE_CHECKING:
+    from trainer.evaluate import Evaluation
 
 __all__ = ["register"]
 
@@ -100,7 +103,12 @@ def train_command(
 
     best = keras.models.load_model(result.best_model, compile=False)
     files = export_model(best, output)
-    metadata = {
+    training = training_metadata(config, result, mnist.source)
+    if init_from is not None and (init_from.parent / "digits.json").is_file():
+        # Fine-tuning a shipped model: keep the recipe of the run it started from.
+        base = json.loads((init_from.parent / "digits.json").read_text(encoding="utf-8"))
+        training["based_on"] = base.get("training", {})
+    metadata: dict[str, Any] = {
         "name": "digitstream-cnn",
         "classes": [str(d) for d in range(10)] + ["not a digit"],
         "input": {
@@ -112,27 +120,31 @@ def train_command(
         },
         "parameters": int(best.count_params()),
         "files": files,
-        "training": training_metadata(config, result, mnist.source),
+        "training": training,
     }
-    if init_from is not None and (init_from.parent / "digits.json").is_file():
-        # Fine-tuning a shipped model: keep the recipe of the run it started from.
-        base = json.loads((init_from.parent / "digits.json").read_text(encoding="utf-8"))
-        metadata["training"]["based_on"] = base.get("training", {})
     write_metadata(output, metadata)
     from recognizer.classifier import LiteRTClassifier
 
     evaluation = evaluate(LiteRTClassifier(read_model_info(output)), mnist.x_test, mnist.y_test)
-    metadata["test"] = {
-        "mnist_accuracy": round(evaluation.accuracy, 5),
-        "mnist_count": evaluation.count,
-        "style_accuracy": {k: round(v, 4) for k, v in evaluation.style_accuracy.items()},
-        "throughput_digits_per_second": {str(k): round(v) for k, v in evaluation.throughput.items()},
-    }
+    metadata["test"] = test_results(evaluation)
     write_metadata(output, metadata)
     typer.echo(
         f"wrote {output}/digits.keras and digits.tflite: MNIST test accuracy {evaluation.accuracy:.4%} "
         f"over {evaluation.count} digits"
     )
+
+
+def test_results(evaluation: Evaluation) -> dict[str, object]:
+    """The `test` section of digits.json."""
+    return {
+        "mnist_accuracy": round(evaluation.accuracy, 5),
+        "mnist_digit_accuracy": round(evaluation.digit_accuracy, 5),
+        "mnist_count": evaluation.count,
+        "rejected_as_not_a_digit": evaluation.rejected_as_not_a_digit,
+        "per_class_accuracy": {str(k): round(v, 5) for k, v in evaluation.per_class_accuracy.items()},
+        "style_accuracy": {k: round(v, 4) for k, v in evaluation.style_accuracy.items()},
+        "throughput_digits_per_second": {str(k): round(v) for k, v in evaluation.throughput.items()},
+    }
 
 
 def evaluate_command(
@@ -144,6 +156,9 @@ def evaluate_command(
         "confusion_matrix.png"
     ),
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N test digits.")] = None,
+    record: Annotated[
+        bool, typer.Option("--record", help="Write the results into the model's digits.json (its `test` section).")
+    ] = False,
 ) -> None:
     """Accuracy of the model on the MNIST test set, per class and per style, and its speed."""
     from recognizer.classifier import ModelError, load_classifier
@@ -161,6 +176,12 @@ def evaluate_command(
         images, labels = images[:limit], labels[:limit]
     evaluation = evaluate(classifier, images, labels)
     save_confusion_matrix(evaluation, confusion)
+    if record:
+        from trainer.export import write_metadata
+
+        metadata = dict(classifier.info.metadata)
+        metadata["test"] = test_results(evaluation)
+        write_metadata(classifier.info.directory, metadata)
     if as_json:
         report = evaluation.to_json()
         report["model"] = str(classifier.info.directory)
@@ -169,7 +190,10 @@ def evaluate_command(
         typer.echo(json.dumps(report))
         return
     typer.echo(f"model: {classifier.info.directory} ({type(classifier).__name__})")
-    typer.echo(f"MNIST test accuracy: {evaluation.accuracy:.4%} over {evaluation.count:,} digits")
+    typer.echo(
+        f"MNIST test accuracy: {evaluation.accuracy:.4%} over {evaluation.count:,} digits "
+        f"({evaluation.digit_accuracy:.4%} when the model must name one of the ten digits)"
+    )
     typer.echo("per class: " + "  ".join(f"{d}: {a:.2%}" for d, a in evaluation.per_class_accuracy.items()))
     if evaluation.rejected_as_not_a_digit:
         typer.echo(f"digits rejected as not a digit: {evaluation.rejected_as_not_a_digit}")

@@ -1,0 +1,41 @@
+"""All bundled samples, read end to end and scored against their truth.
+
+The target (issue: number recall >= 97%, CER <= 1%) is not reached yet; the
+README reports the measured figures per category. This test guards what has been
+reached, so that a change that loses ground fails here instead of going unnoticed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from recognizer.evaluation import load_samples, run_method
+from recognizer.pipeline import Recognizer
+from recognizer.reading import Frame
+from tests.conftest import SAMPLES
+
+pytestmark = pytest.mark.slow
+
+# Measured with the shipped model: recall 0.66, precision 0.58, CER 0.18 (see the README).
+RECALL_FLOOR = 0.60
+CER_CEILING = 0.22
+
+
+def test_samples_are_read_at_least_as_well_as_measured(recognizer: Recognizer) -> None:
+    samples = load_samples(SAMPLES)
+    assert len([s for s in samples if s.kind == "pages"]) >= 20
+    assert len([s for s in samples if s.kind == "photos"]) >= 40
+
+    def reader(frame: Frame) -> list[list[str]]:
+        return [[number.text for number in line.numbers] for line in recognizer.read(frame).lines]
+
+    result = run_method("digitstream", reader, samples, warmup=0)
+    table = "\n".join(
+        f"{name:18s} recall {score.recall:.2f} CER {score.character_error_rate:.2f}"
+        for name, score in sorted(result.score.per_category.items())
+    )
+    assert result.score.recall >= RECALL_FLOOR, table
+    assert result.score.character_error_rate <= CER_CEILING, table
+    # The clean kinds of input are read (nearly) perfectly.
+    for category in ("noisy_scan", "skewed", "printed_labels"):
+        assert result.score.per_category[category].recall >= 0.8, table
