@@ -149,7 +149,7 @@ def _dividers(upright: npt.NDArray[np.bool_], height: int) -> npt.NDArray[np.boo
     centres = [(a + b) / 2.0 for a, b in zip(starts, ends, strict=True)]
     inner = [c for c in centres if 2 < c < width - 3]
     if not inner:
-        return tall
+        return np.asarray(tall, dtype=bool)
     edges = [0.0, *inner, float(width)]
     gaps = np.diff(edges)
     pitch = float(np.percentile(gaps, 75))
