@@ -33,7 +33,7 @@ __all__ = ["Candidate", "DecodedLine", "Slice", "decode_lines", "hypothesis_crop
 
 # OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
 Image = npt.NDArray[Any]
-MAX_SLICES_PER_DIGIT = 4
+MAX_SLICES_PER_DIGIT = 3
 MAX_CUTS = 24
 # Cost of reading two digits that share a slice (written over each other).
 OVERLAP_COST = 0.5
@@ -122,7 +122,16 @@ def _digit_probability(probabilities: npt.NDArray[np.float32]) -> float:
 
 
 def _suspicious(atom: Atom, probabilities: npt.NDArray[np.float32], line_height: float) -> bool:
-    return _digit_probability(probabilities) < 0.9 or atom.w >= 1.1 * line_height or atom.h < 0.75 * line_height
+    sure = _digit_probability(probabilities)
+    if atom.h < 0.75 * line_height or sure < 0.85:
+        return True  # a piece of a digit, or not plainly a digit
+    # Wide: perhaps two digits touching, unless the model is quite sure it is one wide digit.
+    return atom.w >= 1.5 * line_height or (atom.w >= 1.1 * line_height and sure < 0.97)
+
+
+def _fragmentary(atom: Atom, line_height: float) -> bool:
+    """Short or narrow: perhaps a loose piece of its neighbour."""
+    return atom.h < 0.75 * line_height or atom.w < 0.35 * line_height
 
 
 def _cheapest_cuts(ink: npt.NDArray[np.bool_], line_height: float, limit: int) -> list[npt.NDArray[np.int64]]:
@@ -391,10 +400,10 @@ def decode_lines(
             (line_index, i) in by_atom and _suspicious(atom, by_atom[(line_index, i)][1], height)
             for i, atom in enumerate(line)
         ]
-        # A suspicious atom may be a piece of its neighbour: bring close neighbours into its run.
+        # A suspicious piece may belong to its neighbour: bring close neighbours into its run.
         involved = list(suspicious)
         for i, flag in enumerate(suspicious):
-            if not flag:
+            if not flag or not _fragmentary(line[i], height):
                 continue
             for j in (i - 1, i + 1):
                 if 0 <= j < len(line):

@@ -10,7 +10,7 @@ the classifier can judge each cut.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import cv2
@@ -41,6 +41,8 @@ class Components:
     labels: npt.NDArray[np.int32]
     stats: npt.NDArray[np.int32]
     count: int
+    # Filled in by stroke_widths() on first use: several stages ask for it.
+    _stroke_widths: list[npt.NDArray[np.float32]] = field(default_factory=list, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,13 @@ def find_components(mask: Image) -> Components:
 
 def stroke_widths(components: Components) -> npt.NDArray[np.float32]:
     """The thickest stroke of each component (twice its largest distance to the background)."""
-    distance = cv2.distanceTransform((components.labels > 0).astype(np.uint8), cv2.DIST_L2, 3)
-    widths = np.zeros(components.count, dtype=np.float32)
-    inked = components.labels > 0
-    np.maximum.at(widths, components.labels[inked], distance[inked])
-    return 2.0 * widths
+    if not components._stroke_widths:
+        inked = components.labels > 0
+        distance = cv2.distanceTransform(inked.astype(np.uint8), cv2.DIST_L2, 3)
+        widths = np.zeros(components.count, dtype=np.float32)
+        np.maximum.at(widths, components.labels[inked], distance[inked])
+        components._stroke_widths.append(2.0 * widths)
+    return components._stroke_widths[0]
 
 
 def estimate_digit_height(components: Components, image_height: int) -> float:
