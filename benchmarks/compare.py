@@ -202,7 +202,7 @@ def _plot(rows: list[Row], path: Path) -> None:
     for row in rows:
         axes.scatter(row.result.median_ms, row.result.score.recall * 100, s=70)
         axes.annotate(
-            row.result.name,
+            row.result.name.split(":")[0],
             (row.result.median_ms, row.result.score.recall * 100),
             textcoords="offset points",
             xytext=(6, 4),
