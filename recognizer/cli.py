@@ -149,8 +149,9 @@ def serve(
         typer.Option("--allow-origin", help="Browser origins allowed besides this server's own page. Repeat."),
     ] = None,
     stable_frames: Annotated[
-        int, typer.Option(min=1, help="Frames a number must be read the same way to be stable.")
+        int, typer.Option(min=1, help="Frames (of the last --stable-window) that must read a number the same way.")
     ] = 3,
+    stable_window: Annotated[int, typer.Option(min=1, help="Recent frames that --stable-frames counts in.")] = 5,
     workers: Annotated[int, typer.Option(min=1, max=16, help="Frames processed in parallel.")] = 2,
     queue_size: Annotated[int, typer.Option(min=1, max=1000, help="Messages kept for a slow subscriber.")] = 8,
     stall_timeout: Annotated[
@@ -174,6 +175,9 @@ def serve(
     except SourceError as failure:
         error(str(failure))
         raise typer.Exit(code=2) from None
+    if stable_window < stable_frames:
+        error(f"--stable-window ({stable_window}) must be at least --stable-frames ({stable_frames})")
+        raise typer.Exit(code=2)
     names = [spec.name for spec in specs]
     if len(set(names)) != len(names):
         error(f"stream names must be unique, got {names}; name them with NAME=SPEC")
@@ -189,7 +193,7 @@ def serve(
             stall_timeout=stall_timeout,
             allowed_origins=tuple(allow_origin or ()),
         ),
-        engine=EngineConfig(workers=workers, stable_frames=stable_frames),
+        engine=EngineConfig(workers=workers, stable_frames=stable_frames, stable_window=stable_window),
         sources=specs,
         model_dir=model,
         backend=backend.value,

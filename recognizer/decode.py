@@ -41,6 +41,10 @@ OVERLAP_COST = 0.5
 DIAGONAL_COST = 0.3
 DIGIT_COST = 0.6
 SKIP_COST = 0.5
+# A whole digit-sized atom between two sure digits, both close, is most likely a digit itself:
+# an unclear 0 in the middle of a number is a 0, not a stray mark.
+CONTEXT_BONUS = 0.5
+CONTEXT_GAP = 0.6
 # Widest gap (in line heights) inside one digit: the break in a broken digit.
 MAX_INNER_GAP = 0.35
 MAX_DIGIT_WIDTH = 1.3
@@ -114,7 +118,11 @@ def _crop(slices: list[Slice]) -> _Crop | None:
 
 def _candidate(crop: _Crop, probabilities: npt.NDArray[np.float32]) -> Candidate:
     label = int(np.argmax(probabilities[:NOT_A_DIGIT]))
-    return Candidate(*crop.box, label=label, confidence=float(probabilities[label]), probabilities=probabilities)
+    # Confidence in the label given that this is a digit: whether it is a digit at all is the
+    # decoder's question (it weighs the not-a-digit class itself), so it must not make a sure 7
+    # that the model finds a little blob-like print as "?".
+    confidence = float(probabilities[label]) / (float(probabilities[:NOT_A_DIGIT].sum()) + 1e-9)
+    return Candidate(*crop.box, label=label, confidence=confidence, probabilities=probabilities)
 
 
 def _digit_probability(probabilities: npt.NDArray[np.float32]) -> float:
@@ -266,6 +274,8 @@ class _Run:
     scored: dict[tuple[int, int], tuple[_Crop, npt.NDArray[np.float32]]] = field(default_factory=dict)
     # Whole atoms already classified in the first pass, by their slice's position.
     known: dict[int, tuple[_Crop, npt.NDArray[np.float32]]] = field(default_factory=dict)
+    # Added to the score of reading the run as one digit (see CONTEXT_BONUS).
+    context: float = 0.0
 
 
 def _plan_run(run: _Run) -> list[tuple[tuple[int, int], _Crop]]:
@@ -328,6 +338,7 @@ def _viterbi(run: _Run) -> tuple[list[Candidate], int]:
                 math.log(_digit_probability(probabilities) + 1e-6)
                 + _shape_prior(crop.box, run.line_height)
                 - DIGIT_COST
+                + (run.context if (start, end) == (0, count) else 0.0)
             )
             previous, was_digit = best(start)
             if previous + score > by_digit[end]:
@@ -348,6 +359,27 @@ def _viterbi(run: _Run) -> tuple[list[Candidate], int]:
             digits.append(_candidate(*entry))
         position, in_digit = previous, was_digit
     return digits[::-1], skipped
+
+
+def _context(run: _Run, line: list[Atom], involved: list[bool]) -> float:
+    """CONTEXT_BONUS when the run is one whole atom with a sure digit close on either side."""
+    if len(run.slices) != 1 or 0 not in run.known:
+        return 0.0
+    piece = run.slices[0]
+    height = run.line_height
+    if piece.y1 - piece.y0 < 0.75 * height:
+        return 0.0
+    index = next((i for i, atom in enumerate(line) if atom.x == piece.x0 and atom.right == piece.x1), None)
+    if index is None or index == 0 or index == len(line) - 1:
+        return 0.0
+    left, right = line[index - 1], line[index + 1]
+    close = (
+        piece.x0 - left.right <= CONTEXT_GAP * height
+        and right.x - piece.x1 <= CONTEXT_GAP * height
+        and not involved[index - 1]
+        and not involved[index + 1]
+    )
+    return CONTEXT_BONUS if close else 0.0
 
 
 def hypothesis_crops(
@@ -394,6 +426,7 @@ def decode_lines(
     results: list[list[Candidate]] = [[] for _ in lines]
     rejected = [0] * len(lines)
     runs: list[_Run] = []
+    suspicious_by_line: dict[int, list[bool]] = {}
     for line_index, line in enumerate(lines):
         height = line_heights[line_index]
         suspicious = [
@@ -410,6 +443,7 @@ def decode_lines(
                     gap = max(line[i].x, line[j].x) - min(line[i].right, line[j].right)
                     if gap <= MAX_INNER_GAP * height:
                         involved[j] = True
+        suspicious_by_line[line_index] = involved
         current = _Run(line_index, [], height)
         for i, atom in enumerate(line):
             if involved[i] and (line_index, i) in by_atom:
@@ -427,6 +461,8 @@ def decode_lines(
                 results[line_index].append(_candidate(*by_atom[(line_index, i)]))
         if current.slices:
             runs.append(current)
+    for run in runs:
+        run.context = _context(run, lines[run.line], suspicious_by_line[run.line])
     wanted = [(run, key, crop) for run in runs for key, crop in _plan_run(run)]
     second = _batch(classifier, [crop for _, _, crop in wanted])
     for (run, key, crop), probabilities in zip(wanted, second):

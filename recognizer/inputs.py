@@ -184,6 +184,37 @@ def _pdf_page_dpi(page: pypdfium2.PdfPage) -> int:
     return int(min(PDF_MAX_DPI, max(PDF_MIN_DPI, round(best))))
 
 
+def _bgr(pixels: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    # PDFium hands out BGR(A) or grey, OpenCV's own orders; drop alpha.
+    return np.ascontiguousarray(pixels[:, :, :3]) if pixels.ndim == 3 else pixels
+
+
+def _scanned_image(
+    page: pypdfium2.PdfPage, max_pixels: int, source: str, page_index: int
+) -> npt.NDArray[np.uint8] | None:
+    """The pixels of a page that is nothing but one upright image (a scan), as stored.
+
+    Rendering such a page resamples the scan (PDFium rounds the page size up a
+    pixel), which blurs thin strokes; taking the image itself keeps every pixel.
+    Any other page (several objects, a rotated or flipped image) returns None and is rendered.
+    """
+    import pypdfium2 as pdfium
+
+    objects = list(page.get_objects(max_depth=1))
+    if len(objects) != 1 or not isinstance(objects[0], pdfium.PdfImage) or page.get_rotation() != 0:
+        return None
+    image = objects[0]
+    matrix = image.get_matrix()
+    if matrix.b != 0 or matrix.c != 0 or matrix.a <= 0 or matrix.d <= 0:
+        return None
+    left, bottom, right, top = image.get_bounds()
+    if (right - left) * (top - bottom) < 0.98 * page.get_width() * page.get_height():
+        return None
+    width, height = image.get_px_size()
+    _check_pixels(width, height, max_pixels, source, page_index)
+    return _bgr(image.get_bitmap(render=False).to_numpy())
+
+
 def _read_pdf(data: bytes | Path, source: str, max_pixels: int) -> Iterator[PageResult]:
     import pypdfium2 as pdfium
 
@@ -196,15 +227,18 @@ def _read_pdf(data: bytes | Path, source: str, max_pixels: int) -> Iterator[Page
         for page_index in range(len(document)):
             try:
                 page = document[page_index]
-                dpi = _pdf_page_dpi(page)
-                scale = dpi / 72.0
-                _check_pixels(
-                    round(page.get_width() * scale), round(page.get_height() * scale), max_pixels, source, page_index
-                )
-                bitmap = page.render(scale=scale, grayscale=False)
-                rgb = bitmap.to_numpy()
-                image = np.ascontiguousarray(rgb[:, :, :3]) if rgb.ndim == 3 else rgb
-                # PDFium renders BGR(A) by default, OpenCV's own order.
+                image = _scanned_image(page, max_pixels, source, page_index)
+                if image is None:
+                    dpi = _pdf_page_dpi(page)
+                    scale = dpi / 72.0
+                    _check_pixels(
+                        round(page.get_width() * scale),
+                        round(page.get_height() * scale),
+                        max_pixels,
+                        source,
+                        page_index,
+                    )
+                    image = _bgr(page.render(scale=scale, grayscale=False).to_numpy())
                 yield PageResult(source, page_index, frame=Frame(image=image, source=source, index=page_index))
             except InputError as error:
                 yield PageResult(source, page_index, error=error)

@@ -34,6 +34,8 @@ MIN_RELATIVE_HEIGHT = 0.5
 CLUSTER_SUPPORT = 3
 # A pen stroke (or an inked-in loop) is at most this share of the digit height; a dot is all of it.
 MAX_STROKE_SHARE = 0.6
+# Ink covering more of its box than this is a blob; a heavily inked 8 or 0 with filled loops still covers less.
+MAX_FILL = 0.85
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ def build_atoms(components: Components, digit_height: float) -> list[Atom]:
             continue  # a flat stroke: an underline or the stub of a rule
         if w < 0.35 * h and h > 1.8 * height:
             continue  # a thin upright stroke twice a digit's height: the edge of a sheet, a margin line
-        if area > 0.75 * w * h and h > 0.5 * height and w > 0.5 * height:
+        if area > MAX_FILL * w * h and h > 0.5 * height and w > 0.5 * height:
             continue  # a filled blob: a logo, a stamp, a shadow
         atoms.append(Atom((index,), x, y, w, h, area))
     joined = _join_broken(atoms, height)

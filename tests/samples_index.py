@@ -7,7 +7,7 @@ loses a digit. How well the recognizer does on all samples is tests/test_samples
 
 # A phone photo (1280x720, blue ink on a lined sheet).
 CLEAN_PHOTO = "photos/photo_013_coloured_ink.jpg"
-# A 1280x720 photo the live-service tests turn into a camera video.
-LIVE_PHOTO = "photos/photo_024_coloured_ink.jpg"
+# A dim 1280x720 pencil photo the live-service tests turn into a camera video.
+LIVE_PHOTO = "photos/photo_014_pencil_dim.jpg"
 # A scanned page.
 CLEAN_PAGE = "pages/page_003_noisy_scan.jpg"

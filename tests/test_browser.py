@@ -13,13 +13,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 
 from recognizer.scoring import load_truth
 from tests.conftest import REPOSITORY, SAMPLES, RunningServer
 from tests.samples_index import CLEAN_PHOTO, LIVE_PHOTO
+from tests.videos import write_drifting_video
 
 ARTIFACTS = REPOSITORY / "artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
@@ -64,16 +63,8 @@ def browser() -> Iterator:  # type: ignore[type-arg]
 
 @pytest.fixture(scope="module")
 def live_video(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
-    photo = SAMPLES / LIVE_PHOTO
-    image = cv2.imread(str(photo))
-    truth = load_truth(photo.with_suffix(".truth.json"))[0]
     path = tmp_path_factory.mktemp("browser") / "desk.mp4"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (image.shape[1], image.shape[0]))
-    for index in range(60):
-        shift = np.float32([[1, 0, 2 * np.sin(index / 6)], [0, 1, 0]])
-        writer.write(cv2.warpAffine(image, shift, (image.shape[1], image.shape[0]), borderMode=cv2.BORDER_REPLICATE))
-    writer.release()
-    return path, sorted(truth.numbers)
+    return path, write_drifting_video(SAMPLES / LIVE_PHOTO, path, frames=60, drift_x=2, drift_y=0)
 
 
 def _stable(driver) -> list[str]:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -39,7 +40,7 @@ def clean_photo() -> tuple[Image.Image, list[str]]:
     [(".png", {}), (".jpg", {"quality": 95}), (".bmp", {}), (".webp", {"quality": 95}), (".tif", {})],
 )
 def test_every_image_format_reads_the_same_numbers(
-    tmp_path: Path, clean_photo: tuple[Image.Image, list[str]], suffix: str, options: dict[str, int]
+    tmp_path: Path, clean_photo: tuple[Image.Image, list[str]], suffix: str, options: dict[str, Any]
 ) -> None:
     image, expected = clean_photo
     path = tmp_path / f"photo{suffix}"

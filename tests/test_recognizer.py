@@ -33,7 +33,7 @@ def ink(image: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray:
     glyph = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32) / 255.0
     width = max(2, round(glyph.shape[1] * height / glyph.shape[0]))
     large = cv2.resize(glyph, (width, height), interpolation=cv2.INTER_CUBIC)
-    return np.clip((large - 0.35) * 5.0, 0.0, 1.0)
+    return np.asarray(np.clip((large - 0.35) * 5.0, 0.0, 1.0))
 
 
 def page_with(
@@ -98,7 +98,7 @@ def test_skewed_page(recognizer: Recognizer, clear_digits: dict[int, list[np.nda
     page, _ = page_with(["90817", "2463"], clear_digits, seed=3)
     rotation = cv2.getRotationMatrix2D((PAGE_WIDTH / 2, PAGE_HEIGHT / 2), 6.0, 1.0)
     skewed = cv2.warpAffine(page, rotation, (PAGE_WIDTH, PAGE_HEIGHT), borderValue=245)
-    reading = recognizer.read(Frame(skewed, "test"))
+    reading = recognizer.read(Frame(np.asarray(skewed, dtype=np.uint8), "test"))
     assert reading.text == "90817 2463"
     assert abs(reading.skew_degrees) > 3
 
@@ -140,7 +140,7 @@ def test_page_turned_sideways_is_read_upright(
 ) -> None:
     page, _ = page_with(["4071", "3862", "925"], clear_digits, seed=8)
     turned = cv2.rotate(page, cv2.ROTATE_90_COUNTERCLOCKWISE)
-    reading = recognizer.read(Frame(turned, "test"))
+    reading = recognizer.read(Frame(np.asarray(turned, dtype=np.uint8), "test"))
     assert reading.rotation == 90
     assert reading.text == "4071 3862 925"
 

@@ -47,7 +47,8 @@ def train_command(
     limit: Annotated[int | None, typer.Option(min=100, help="Train on the first N digits only (smoke tests).")] = None,
     samples_per_style: Annotated[int, typer.Option(min=0, help="Examples of each extra style per epoch.")] = 1500,
     augmented_fraction: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="Share of MNIST digits augmented in each epoch (the rest stay clean).")
+        float,
+        typer.Option(min=0.0, max=1.0, help="Share of MNIST digits augmented in each epoch (the rest stay clean)."),
     ] = 0.4,
     harvested_per_epoch: Annotated[int, typer.Option(min=0, help="Harvested crops drawn for each epoch.")] = 20000,
     not_a_digit: Annotated[int, typer.Option(min=0, help="Not-a-digit examples per epoch.")] = 6000,

@@ -37,6 +37,8 @@ THUMBNAIL_WIDTH = 640
 class EngineConfig:
     workers: int = 2
     stable_frames: int = 3
+    # ... out of this many recent frames.
+    stable_window: int = 5
 
 
 class Engine:
@@ -58,7 +60,9 @@ class Engine:
         self.loop = loop
         self.frames = NewestFrames()
         self.sources = {spec.name: FrameSource(spec, self.frames, self._on_status) for spec in specs}
-        self.trackers = {spec.name: StabilityTracker(self.config.stable_frames) for spec in specs}
+        self.trackers = {
+            spec.name: StabilityTracker(self.config.stable_frames, self.config.stable_window) for spec in specs
+        }
         self._tracker_lock = threading.Lock()
         # Frames finish out of order with several workers; publish each stream in capture order.
         self._order_lock = threading.Lock()

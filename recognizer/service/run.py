@@ -11,13 +11,14 @@ from pathlib import Path
 
 from recognizer.classifier import Backend, load_classifier
 from recognizer.pipeline import Recognizer, RecognizerOptions
+from recognizer.reading import DEFAULT_MIN_CONFIDENCE
 from recognizer.service.batching import BatchingClassifier
 from recognizer.service.engine import Engine, EngineConfig
 from recognizer.service.hub import Hub
 from recognizer.service.server import Service, ServiceConfig
 from recognizer.service.sources import SourceSpec
 
-__all__ = ["ServeOptions", "run_service"]
+__all__ = ["ServeOptions", "live_recognizer_options", "run_service"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,14 @@ class ServeOptions:
     sources: tuple[SourceSpec, ...] = ()
     model_dir: Path | None = None
     backend: Backend = "auto"
-    min_confidence: float = 0.6
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
+
+
+def live_recognizer_options(min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> RecognizerOptions:
+    """How camera frames are read."""
+    # A camera is not turned on its side between frames: skipping that check saves time on every frame.
+    # Digits cut by the frame's edge would be read as other digits.
+    return RecognizerOptions(min_confidence=min_confidence, drop_edge_digits=True, detect_rotation=False)
 
 
 async def run_service(
@@ -41,11 +49,7 @@ async def run_service(
     stop = stop or asyncio.Event()
     classifier = load_classifier(options.model_dir, options.backend)
     batcher = BatchingClassifier(classifier)
-    # A camera is not turned on its side between frames: skipping that check saves time on every frame.
-    live = Recognizer(
-        batcher,
-        RecognizerOptions(min_confidence=options.min_confidence, drop_edge_digits=True, detect_rotation=False),
-    )
+    live = Recognizer(batcher, live_recognizer_options(options.min_confidence))
     uploads = Recognizer(batcher, RecognizerOptions(min_confidence=options.min_confidence))
     hub = Hub(stall_timeout=options.service.stall_timeout)
     engine = Engine(list(options.sources), live, batcher, hub, loop, options.engine)
