@@ -94,8 +94,12 @@ def main() -> None:
     overall = Score()
     for sample_group in (pages, [s for s in samples if s.kind == "photos"]):
         if sample_group:
-            overall.add(run_method("all", reader, sample_group, repeats=1, warmup=0).score)
+            score = run_method("all", reader, sample_group, repeats=1, warmup=0).score
+            overall.add(score)
+            for category, category_score in score.per_category.items():
+                overall.per_category.setdefault(category, Score()).add(category_score)
     report["all_samples"] = overall.to_json()
+    report["per_category"] = {category: score.to_json() for category, score in sorted(overall.per_category.items())}
 
     print("| images | count | digits/image | median ms | p95 ms | digits/s | number recall | CER |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -111,6 +115,13 @@ def main() -> None:
         f"precision {all_samples['number_precision']:.2%}, CER {all_samples['character_error_rate']:.2%} "
         f"over {all_samples['numbers']} numbers."
     )
+    print("\n| category | images | numbers | number recall | number precision | CER |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for category, score in sorted(overall.per_category.items(), key=lambda item: -item[1].recall):
+        print(
+            f"| {category} | {score.pages} | {score.truth_numbers} | {score.recall:.0%} | {score.precision:.0%} "
+            f"| {score.character_error_rate:.1%} |"
+        )
     cold_start = report["cold_start"]
     assert isinstance(cold_start, dict)
     print(

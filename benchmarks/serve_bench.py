@@ -4,8 +4,14 @@
 
 The server runs as its own process (`python -m recognizer serve`), exactly as a
 user starts it, with the video file as a camera; subscribers are real websocket
-clients in this process. Latency is measured per reading as (arrival time -
-captured_at), both on this machine's clock. Prints a Markdown table.
+clients. Latency is measured per reading as (arrival time - captured_at), both
+on this machine's clock. Prints a Markdown table.
+
+With 100 subscribers, the measured subscriber runs in this process and the other
+99 in a second process, as other apps would: 100 clients in one event loop
+would mostly measure how long that loop takes to get round to each of them.
+The 99 take each message as it comes without parsing its JSON (they only find
+`captured_at` in it), so what is measured is the server's cost of serving them.
 """
 
 from __future__ import annotations
@@ -47,8 +53,13 @@ class Latencies:
         return float(np.percentile(self.values, q)) * 1000 if self.values else float("nan")
 
 
+# Extra `digits serve` options for every server started (--serve-option).
+SERVE_OPTIONS: list[str] = []
+
+
 def start_server(video: Path, streams: int, port: int) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "recognizer", "serve", "--port", str(port), "--loop", "--max-clients", "500"]
+    command += SERVE_OPTIONS
     for index in range(streams):
         command += ["--source", f"cam{index}={video}"]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -83,17 +94,65 @@ async def subscriber(url: str, duration: float, sink: Latencies, warmup: float) 
             sink.readings.append((message["frame"], lines))
 
 
-async def measure(video: Path, streams: int, subscribers: int, duration: float, warmup: float = 3.0) -> list[Latencies]:
+CAPTURED_AT = b'"captured_at":'
+
+
+async def raw_subscriber(url: str, duration: float, warmup: float, latencies: list[float]) -> None:
+    """A subscriber that takes every message without parsing it: load on the server, not on this process."""
+    async with connect(url, max_size=None) as connection:
+        started = time.time()
+        while time.time() - started < duration:
+            try:
+                raw = await asyncio.wait_for(connection.recv(decode=False), 5)
+            except TimeoutError:
+                continue
+            now = time.time()
+            at = raw.find(CAPTURED_AT)
+            if at < 0 or now - started < warmup:
+                continue
+            end = raw.find(b",", at)
+            latencies.append(now - float(raw[at + len(CAPTURED_AT) : end]))
+
+
+def run_load(url: str, count: int, duration: float, warmup: float) -> None:
+    """Entry point of the load process: `count` raw subscribers; prints their latencies as JSON."""
+    latencies: list[float] = []
+
+    async def everyone() -> None:
+        await asyncio.gather(*(raw_subscriber(url, duration, warmup, latencies) for _ in range(count)))
+
+    asyncio.run(everyone())
+    print(json.dumps(latencies))
+
+
+async def measure(
+    video: Path, streams: int, subscribers: int, duration: float, warmup: float = 3.0
+) -> tuple[list[Latencies], list[float]]:
+    """One measured subscriber per stream; with more subscribers than streams, the rest in a load process."""
     port = free_port()
     server = start_server(video, streams, port)
+    load: subprocess.Popen[bytes] | None = None
     try:
         await wait_until_up(port)
-        sinks = [Latencies() for _ in range(subscribers)]
-        # Subscriber 0 of each stream is the one measured; the others are load.
-        urls = [f"ws://127.0.0.1:{port}/streams/cam{i % streams}" for i in range(subscribers)]
+        sinks = [Latencies() for _ in range(streams)]
+        urls = [f"ws://127.0.0.1:{port}/streams/cam{i}" for i in range(streams)]
+        if subscribers > streams:
+            load = subprocess.Popen(
+                [sys.executable, __file__, "--load", urls[0], "--load-count", str(subscribers - streams)]
+                + ["--duration", str(duration + warmup + 1.0), "--warmup", str(warmup)],
+                stdout=subprocess.PIPE,
+            )
+            # Let the load subscribers connect before the measured ones start.
+            await asyncio.sleep(2.0)
         await asyncio.gather(*(subscriber(url, duration + warmup, sink, warmup) for url, sink in zip(urls, sinks)))
-        return sinks
+        others: list[float] = []
+        if load is not None:
+            output, _ = load.communicate(timeout=60)
+            others = json.loads(output)
+        return sinks, others
     finally:
+        if load is not None and load.poll() is None:
+            load.kill()
         server.terminate()
         server.wait(timeout=20)
 
@@ -102,6 +161,11 @@ def frames_per_second(sink: Latencies) -> float:
     if len(sink.arrivals) < 2:
         return 0.0
     return (len(sink.arrivals) - 1) / (sink.arrivals[-1] - sink.arrivals[0])
+
+
+def frames_skipped(sink: Latencies) -> int:
+    """Frames the server never read: it reads the newest frame, so a slow pipeline skips frames."""
+    return sum(b - a - 1 for a, b in zip(sink.frames, sink.frames[1:]) if b > a)
 
 
 def backlog_growth_ms(sink: Latencies) -> float:
@@ -138,13 +202,26 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds measured per scenario")
     parser.add_argument("--max-streams", type=int, default=4)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--serve-option",
+        action="append",
+        default=[],
+        help="extra option for `digits serve`, e.g. --serve-option=--workers=1",
+    )
+    parser.add_argument("--one-stream-only", action="store_true", help="measure only 1 stream with 1 subscriber")
+    parser.add_argument("--load", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--load-count", type=int, default=99, help=argparse.SUPPRESS)
+    parser.add_argument("--warmup", type=float, default=3.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.load:
+        run_load(args.load, args.load_count, args.duration, args.warmup)
+        return
+    SERVE_OPTIONS.extend(args.serve_option)
 
     rows = []
     report: dict[str, object] = {}
-    one = asyncio.run(measure(args.video, 1, 1, args.duration))[0]
-    frames = one.frames
-    skipped = sum(b - a - 1 for a, b in zip(frames, frames[1:]) if b > a)
+    one = asyncio.run(measure(args.video, 1, 1, args.duration))[0][0]
+    skipped = frames_skipped(one)
     rows.append(("1 stream, 1 subscriber", one, frames_per_second(one), skipped))
     accuracy = stream_accuracy(one, args.video.with_suffix(".truth.jsonl"))
     report["one_stream"] = {
@@ -155,10 +232,13 @@ def main() -> None:
         "frames_skipped": skipped,
         "backlog_growth_p95_ms": round(backlog_growth_ms(one), 1),
     }
-    crowd = asyncio.run(measure(args.video, 1, 100, args.duration))
+    if args.one_stream_only:
+        print(json.dumps(report["one_stream"], indent=2))
+        return
+    crowd, others = asyncio.run(measure(args.video, 1, 100, args.duration))
     measured = crowd[0]
-    rows.append(("1 stream, 100 subscribers", measured, frames_per_second(measured), 0))
-    everyone = [v for sink in crowd for v in sink.values]
+    rows.append(("1 stream, 100 subscribers", measured, frames_per_second(measured), frames_skipped(measured)))
+    everyone = measured.values + others
     report["hundred_subscribers"] = {
         "p50_ms": round(measured.p(50), 1),
         "p95_ms": round(measured.p(95), 1),
@@ -168,7 +248,7 @@ def main() -> None:
     keeps_up = 1
     capacity = []
     for streams in range(2, args.max_streams + 1):
-        sinks = asyncio.run(measure(args.video, streams, streams, min(args.duration, 30.0)))
+        sinks, _ = asyncio.run(measure(args.video, streams, streams, min(args.duration, 30.0)))
         worst_fps = min(frames_per_second(s) for s in sinks)
         worst_p95 = max(s.p(95) for s in sinks)
         capacity.append({"streams": streams, "worst_fps": round(worst_fps, 1), "worst_p95_ms": round(worst_p95, 1)})
