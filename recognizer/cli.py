@@ -152,7 +152,14 @@ def serve(
         int, typer.Option(min=1, help="Frames (of the last --stable-window) that must read a number the same way.")
     ] = 3,
     stable_window: Annotated[int, typer.Option(min=1, help="Recent frames that --stable-frames counts in.")] = 5,
-    workers: Annotated[int, typer.Option(min=1, max=16, help="Frames processed in parallel.")] = 2,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=16,
+            help="Frames processed in parallel. Default: 1 for one source (lowest latency), 2 for several.",
+        ),
+    ] = None,
     queue_size: Annotated[int, typer.Option(min=1, max=1000, help="Messages kept for a slow subscriber.")] = 8,
     stall_timeout: Annotated[
         float, typer.Option(min=0.5, help="Disconnect a subscriber that stops reading this long.")
@@ -165,7 +172,7 @@ def serve(
     import asyncio
 
     from recognizer.classifier import ModelError
-    from recognizer.service.engine import EngineConfig
+    from recognizer.service.engine import EngineConfig, default_workers
     from recognizer.service.run import ServeOptions, run_service
     from recognizer.service.server import Service, ServiceConfig, token_from_environment
     from recognizer.service.sources import SourceError, parse_source
@@ -193,7 +200,9 @@ def serve(
             stall_timeout=stall_timeout,
             allowed_origins=tuple(allow_origin or ()),
         ),
-        engine=EngineConfig(workers=workers, stable_frames=stable_frames, stable_window=stable_window),
+        engine=EngineConfig(
+            workers=workers or default_workers(len(specs)), stable_frames=stable_frames, stable_window=stable_window
+        ),
         sources=specs,
         model_dir=model,
         backend=backend.value,
