@@ -87,6 +87,9 @@ class NewestFrames:
     def __init__(self) -> None:
         self._condition = threading.Condition()
         self._pending: dict[str, Frame] = {}
+        # Each stream's turn, counted in takes: the stream served longest ago goes first.
+        self._last_served: dict[str, int] = {}
+        self._takes = 0
         self.dropped: dict[str, int] = {}
         self._closed = False
 
@@ -98,7 +101,12 @@ class NewestFrames:
             self._condition.notify()
 
     def take(self, timeout: float) -> tuple[str, Frame] | None:
-        """The oldest pending frame across sources (fair to every stream), or None on timeout or close."""
+        """The newest frame of the stream served longest ago (round robin), or None on timeout or close.
+
+        Taking the oldest pending frame instead is not fair: every stream replaces its pending
+        frame all the time, so which one is older depends on how the cameras' frame clocks
+        happen to be offset, and one stream can get twice the frames of another for good.
+        """
         with self._condition:
             deadline = time.monotonic() + timeout
             while not self._pending and not self._closed:
@@ -108,7 +116,11 @@ class NewestFrames:
                 self._condition.wait(remaining)
             if self._closed:
                 return None
-            stream = min(self._pending, key=lambda name: self._pending[name].captured_at)
+            stream = min(
+                self._pending, key=lambda name: (self._last_served.get(name, -1), self._pending[name].captured_at)
+            )
+            self._takes += 1
+            self._last_served[stream] = self._takes
             return stream, self._pending.pop(stream)
 
     def close(self) -> None:
