@@ -45,6 +45,12 @@ def read_inputs(
             summary.errors += 1
             on_error(item)
             continue
-        on_reading(item, recognizer.read(item))
+        try:
+            reading = recognizer.read(item)
+        except Exception as error:  # noqa: BLE001 - one page that breaks the pipeline must not stop the batch
+            summary.errors += 1
+            on_error(InputError(item.source, f"could not be read: {type(error).__name__}: {error}", item.index))
+            continue
+        on_reading(item, reading)
         summary.pages_read += 1
     return summary

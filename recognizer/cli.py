@@ -51,13 +51,18 @@ def error(message: str) -> None:
     typer.secho(f"digits: error: {message}", err=True, fg=typer.colors.RED)
 
 
-def _annotation_path(directory: Path, source: str, page: int, pages_seen: dict[str, int]) -> Path:
-    stem = "stdin" if source in ("-", "<stdin>") else Path(source).stem
-    count = pages_seen.get(stem, 0)
-    pages_seen[stem] = count + 1
+def _annotation_path(directory: Path, source: str, page: int, names: dict[str, str]) -> Path:
+    """A file name per input and page, unique within the run: a/scan.pdf and b/scan.pdf get scan and scan-2."""
+    if source not in names:
+        stem = "stdin" if source in ("-", "<stdin>") else Path(source).stem
+        taken = set(names.values())
+        name, number = stem, 1
+        while name in taken:
+            number += 1
+            name = f"{stem}-{number}"
+        names[source] = name
     suffix = f"-p{page + 1}" if page else ""
-    duplicate = f"-{count}" if count and not page else ""
-    return directory / f"{stem}{suffix}{duplicate}.png"
+    return directory / f"{names[source]}{suffix}.png"
 
 
 @app.command()
@@ -76,25 +81,35 @@ def read(
     max_pixels: Annotated[int, typer.Option(min=1, help="Refuse images larger than this many pixels.")] = 100_000_000,
 ) -> None:
     """Read the handwritten numbers in images and PDFs, line by line."""
+    import warnings
+
+    # Pillow warns on stderr about every oddity of a damaged file; what matters reaches the user as
+    # one error line per input or page instead.
+    warnings.filterwarnings("ignore", module=r"PIL\.")
     from recognizer.batch import read_inputs
     from recognizer.classifier import ModelError, load_classifier
     from recognizer.inputs import InputError
     from recognizer.pipeline import Recognizer, RecognizerOptions
     from recognizer.reading import Frame, Reading
 
+    if annotate is not None:
+        try:
+            annotate.mkdir(parents=True, exist_ok=True)
+        except OSError as failure:
+            error(f"cannot create the --annotate folder {annotate}: {failure.strerror or failure}")
+            raise typer.Exit(code=2) from None
     try:
         classifier = load_classifier(model, backend.value)
     except ModelError as failure:
         error(str(failure))
         raise typer.Exit(code=1) from None
     recognizer = Recognizer(classifier, RecognizerOptions(min_confidence=min_confidence))
-    if annotate is not None:
-        annotate.mkdir(parents=True, exist_ok=True)
-    pages_seen: dict[str, int] = {}
+    annotation_names: dict[str, str] = {}
+    annotations_failed = 0
     first_page = True
 
     def on_reading(frame: Frame, reading: Reading) -> None:
-        nonlocal first_page
+        nonlocal first_page, annotations_failed
         if as_json:
             typer.echo(json.dumps(reading.to_json()))
         else:
@@ -109,15 +124,16 @@ def read(
 
             from recognizer.annotate import annotate as draw
 
-            target = _annotation_path(annotate, frame.source, frame.index, pages_seen)
+            target = _annotation_path(annotate, frame.source, frame.index, annotation_names)
             if not cv2.imwrite(str(target), draw(frame.image, reading)):
+                annotations_failed += 1
                 error(f"cannot write annotated image {target}")
 
     def on_error(failure: InputError) -> None:
         error(str(failure))
 
     summary = read_inputs(paths, recognizer, on_reading, on_error, max_pixels)
-    if summary.errors:
+    if summary.errors or annotations_failed:
         raise typer.Exit(code=1)
 
 
@@ -144,6 +160,9 @@ def serve(
     ] = None,
     max_clients: Annotated[int, typer.Option(min=1)] = 200,
     max_upload_mb: Annotated[float, typer.Option(min=0.1, help="Largest image accepted on /recognize.")] = 24.0,
+    max_upload_mpx: Annotated[
+        float, typer.Option(min=0.1, help="Most megapixels an image on /recognize may decode to.")
+    ] = 40.0,
     allow_origin: Annotated[
         list[str] | None,
         typer.Option("--allow-origin", help="Browser origins allowed besides this server's own page. Repeat."),
@@ -195,6 +214,7 @@ def serve(
             port=port,
             token=token_from_environment(token),
             max_upload_bytes=int(max_upload_mb * 1024 * 1024),
+            max_upload_pixels=int(max_upload_mpx * 1_000_000),
             max_clients=max_clients,
             queue_size=queue_size,
             stall_timeout=stall_timeout,

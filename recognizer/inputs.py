@@ -8,7 +8,9 @@ reason, so a batch reports the bad page and goes on with the rest.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
@@ -74,17 +76,39 @@ def expand_paths(paths: Iterable[str]) -> Iterator[str | InputError]:
             yield raw
             continue
         path = Path(raw)
-        if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES | {PDF_SUFFIX}
-            )
-            if not found:
+        try:
+            is_folder, exists = path.is_dir(), path.exists()
+        except OSError as error:  # a name too long, a folder on the way that cannot be entered
+            yield InputError(raw, f"cannot access: {error.strerror or error}")
+            continue
+        if is_folder:
+            unreadable: list[InputError] = []
+            found = sorted(_supported_files(path, unreadable))
+            yield from unreadable
+            if not found and not unreadable:
                 yield InputError(raw, "folder holds no PNG, JPEG, BMP, WebP, TIFF or PDF files")
             yield from (str(p) for p in found)
-        elif path.exists():
+        elif exists:
             yield raw
         else:
             yield InputError(raw, "no such file or folder")
+
+
+def _supported_files(folder: Path, unreadable: list[InputError]) -> Iterator[Path]:
+    """Supported files under ``folder``; subfolders that cannot be listed are reported, not skipped."""
+
+    def report(error: OSError) -> None:
+        unreadable.append(InputError(str(error.filename or folder), f"cannot list folder: {error.strerror or error}"))
+
+    for root, _, names in os.walk(folder, onerror=report):
+        for name in names:
+            candidate = Path(root) / name
+            if candidate.suffix.lower() in IMAGE_SUFFIXES | {PDF_SUFFIX} and candidate.is_file():
+                yield candidate
+
+
+def _reason(error: BaseException) -> str:
+    return str(error) or type(error).__name__
 
 
 def _pil_to_bgr(image: PILImage, source: str, page: int) -> npt.NDArray[np.uint8]:
@@ -141,8 +165,20 @@ def _read_pillow(data: io.BytesIO | Path, source: str, max_pixels: int) -> Itera
     except OSError as error:
         yield PageResult(source, 0, error=InputError(source, f"cannot open: {error.strerror or error}"))
         return
+    except Exception as error:  # noqa: BLE001 - Pillow's plugins raise many kinds on corrupt files
+        yield PageResult(source, 0, error=InputError(source, f"corrupt image: {_reason(error)}"))
+        return
     with opened:
-        pages = int(getattr(opened, "n_frames", 1))
+        broken_chain: InputError | None = None
+        try:
+            # Counting a TIFF's pages walks its page chain, which a corrupt file breaks.
+            pages = int(getattr(opened, "n_frames", 1))
+        except Exception as error:  # noqa: BLE001
+            # The first page may still be whole: read it, and report the rest as lost.
+            pages = 1
+            broken_chain = InputError(source, f"corrupt page list, later pages lost: {_reason(error)}", 1)
+            with contextlib.suppress(Exception):
+                opened.seek(0)
         for page in range(pages):
             try:
                 opened.seek(page)
@@ -156,13 +192,15 @@ def _read_pillow(data: io.BytesIO | Path, source: str, max_pixels: int) -> Itera
             except InputError as error:
                 yield PageResult(source, page, error=error)
                 continue
-            except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
-                reason = str(error) or type(error).__name__
+            except Exception as error:  # noqa: BLE001 - any decoder failure is this page's error
+                reason = _reason(error)
                 if "truncated" in reason:
                     reason = "file is truncated (incomplete download or copy?)"
                 yield PageResult(source, page, error=InputError(source, f"cannot decode: {reason}", page))
                 continue
             yield PageResult(source, page, frame=Frame(image=image, source=source, index=page))
+        if broken_chain is not None:
+            yield PageResult(source, 1, error=broken_chain)
 
 
 def _pdf_page_dpi(page: pypdfium2.PdfPage) -> int:
@@ -220,8 +258,8 @@ def _read_pdf(data: bytes | Path, source: str, max_pixels: int) -> Iterator[Page
 
     try:
         document = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as error:
-        yield PageResult(source, 0, error=InputError(source, f"not a readable PDF ({error})"))
+    except Exception as error:  # noqa: BLE001 - PdfiumError, or OSError for a file that vanished
+        yield PageResult(source, 0, error=InputError(source, f"not a readable PDF ({_reason(error)})"))
         return
     try:
         for page_index in range(len(document)):
@@ -242,9 +280,9 @@ def _read_pdf(data: bytes | Path, source: str, max_pixels: int) -> Iterator[Page
                 yield PageResult(source, page_index, frame=Frame(image=image, source=source, index=page_index))
             except InputError as error:
                 yield PageResult(source, page_index, error=error)
-            except pdfium.PdfiumError as error:
+            except Exception as error:  # noqa: BLE001 - PDFium and numpy errors alike: this page only
                 yield PageResult(
-                    source, page_index, error=InputError(source, f"cannot render page: {error}", page_index)
+                    source, page_index, error=InputError(source, f"cannot render page: {_reason(error)}", page_index)
                 )
     finally:
         document.close()

@@ -37,6 +37,10 @@ NUMBER_GAP_FOR_STRUCTURE = 0.8
 Image = npt.NDArray[Any]
 
 
+# Smallest width or height that can hold a digit, in pixels.
+MIN_FRAME_SIDE = 8
+
+
 @dataclass(frozen=True)
 class RecognizerOptions:
     min_confidence: float = DEFAULT_MIN_CONFIDENCE
@@ -203,6 +207,9 @@ class Recognizer:
     def read(self, frame: Frame) -> Reading:
         """Read every number in ``frame``."""
         started = time.perf_counter()
+        if min(frame.width, frame.height) < MIN_FRAME_SIDE:
+            # A tracking pixel or a thin strip holds no digit (and would trip OpenCV's kernels).
+            return self._reading(frame, [], started, 0, 0.0)
         oriented = self.orient(frame)
         if oriented is None:
             return self._reading(frame, [], started, 0, 0.0)

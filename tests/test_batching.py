@@ -42,3 +42,17 @@ def test_a_lone_request_does_not_wait_for_the_deadline(classifier: Classifier) -
         predictions = batcher.classify(np.zeros((3, 28, 28), np.float32))
     batcher.close()
     assert len(predictions) == 3
+
+
+def test_a_big_page_goes_in_pieces_that_live_frames_can_join(
+    classifier: Classifier, mnist_small: dict[str, np.ndarray]
+) -> None:
+    page = normalize_digits(list(mnist_small["x_test"][:600]))
+    expected = classifier.classify(page)
+    batcher = BatchingClassifier(classifier, max_batch=256)
+    predictions = batcher.classify(page)
+    batcher.close()
+    np.testing.assert_array_equal(predictions.labels, expected.labels)
+    np.testing.assert_allclose(predictions.probabilities, expected.probabilities, atol=1e-5)
+    # 600 crops in model calls of at most 256: a frame's crops never wait behind one long call.
+    assert batcher.stats.batches == 3 and batcher.stats.crops == 600

@@ -242,3 +242,80 @@ def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["read", "--model", str(tmp_path), str(SAMPLES / CLEAN_PHOTO)])
     assert result.exit_code == 1
     assert "missing digits.json" in result.stderr
+
+
+def _break_second_page_link(tiff: Path) -> None:
+    """Point a little-endian TIFF's link to its second page at garbage, as a damaged copy would."""
+    data = bytearray(tiff.read_bytes())
+    assert data[:2] == b"II"
+    first = struct.unpack("<I", data[4:8])[0]
+    entries = struct.unpack("<H", data[first : first + 2])[0]
+    link = first + 2 + 12 * entries
+    data[link : link + 4] = struct.pack("<I", 3)
+    tiff.write_bytes(bytes(data))
+
+
+def test_a_tiff_with_a_broken_page_list_keeps_its_first_page(
+    tmp_path: Path, clean_photo: tuple[Image.Image, list[str]]
+) -> None:
+    image, expected = clean_photo
+    tiff = tmp_path / "damaged.tif"
+    image.save(tiff, save_all=True, append_images=[image])
+    _break_second_page_link(tiff)
+    good = tmp_path / "good.png"
+    image.save(good)
+    result = runner.invoke(app, ["read", "--json", str(tiff), str(good)])
+    assert result.exit_code == 1
+    assert "damaged.tif (page 2): corrupt page list" in result.stderr
+    assert "Traceback" not in result.output and "Warning" not in result.stderr
+    pages = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(Path(p["source"]).name, p["page"]) for p in pages] == [("damaged.tif", 0), ("good.png", 0)]
+    assert all(numbers_of(p["text"]) == expected for p in pages)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (4000, 1), (1, 4000), (7, 7)])
+def test_images_too_small_for_a_digit_give_empty_readings(tmp_path: Path, size: tuple[int, int]) -> None:
+    path = tmp_path / "pixel.png"
+    Image.new("L", size, 0).save(path)
+    result = runner.invoke(app, ["read", "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    page = json.loads(result.stdout)
+    assert (page["width"], page["height"]) == size
+    assert page["lines"] == []
+
+
+def test_annotate_into_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file.png"
+    blocker.write_bytes(b"x")
+    result = runner.invoke(app, ["read", "--annotate", str(blocker / "out"), str(SAMPLES / CLEAN_PHOTO)])
+    assert result.exit_code == 2
+    assert "cannot create the --annotate folder" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_annotations_of_inputs_with_the_same_name_do_not_overwrite_each_other(
+    tmp_path: Path, clean_photo: tuple[Image.Image, list[str]]
+) -> None:
+    image, _ = clean_photo
+    for folder in ("monday", "tuesday"):
+        (tmp_path / folder).mkdir()
+        image.save(tmp_path / folder / "scan.png")
+    out = tmp_path / "annotated"
+    result = runner.invoke(
+        app, ["read", "--annotate", str(out), str(tmp_path / "monday" / "scan.png"), str(tmp_path / "tuesday")]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["scan-2.png", "scan.png"]
+
+
+def test_a_path_the_system_refuses_is_reported_and_the_rest_read(
+    tmp_path: Path, clean_photo: tuple[Image.Image, list[str]]
+) -> None:
+    image, expected = clean_photo
+    good = tmp_path / "good.png"
+    image.save(good)
+    too_long = str(tmp_path / ("x" * 300 + ".png"))
+    result = runner.invoke(app, ["read", too_long, str(good)])
+    assert result.exit_code == 1
+    assert "cannot access" in result.stderr and "Traceback" not in result.output
+    assert numbers_of(result.stdout) == expected

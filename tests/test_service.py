@@ -342,3 +342,67 @@ def _wait_for_reading(stream) -> dict:  # type: ignore[no-untyped-def,type-arg]
         if message["type"] == "reading":
             return message  # type: ignore[no-any-return]
     raise AssertionError("no reading arrived")
+
+
+def test_a_finished_frame_is_delivered_at_once_not_with_the_next_frame(  # type: ignore[no-untyped-def]
+    start_server, tmp_path
+) -> None:
+    # A folder plays at 2 frames/s: with two workers, one waits for the next frame while the other
+    # finishes the current one; the finished reading must not wait for that next frame (0.5 s).
+    folder = tmp_path / "slow"
+    folder.mkdir()
+    for index in range(2):
+        (folder / f"{index}.jpg").write_bytes((SAMPLES / CLEAN_PHOTO).read_bytes())
+    server = start_server([f"slow={folder}"])
+
+    async def delays() -> list[float]:
+        found: list[float] = []
+        async for message in subscribe(f"{server.base}/streams/slow", reconnect=False):
+            if isinstance(message, ReadingMessage):
+                found.append(time.time() - message.captured_at)
+                if len(found) == 6:
+                    return found
+        return found
+
+    measured = asyncio.run(asyncio.wait_for(delays(), 30))
+    assert sorted(measured)[len(measured) // 2] < 0.4, measured
+
+
+def test_requests_for_another_host_are_refused_on_loopback(start_server) -> None:  # type: ignore[no-untyped-def]
+    import http.client
+
+    server = start_server([])
+
+    def get(path: str, headers: list[tuple[str, str]]) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", server.service.port, timeout=10)
+        connection.putrequest("GET", path, skip_host=True)
+        for name, value in headers:
+            connection.putheader(name, value)
+        connection.endheaders()
+        status = connection.getresponse().status
+        connection.close()
+        return status
+
+    port = server.service.port
+    assert get("/healthz", [("Host", f"127.0.0.1:{port}")]) == 200
+    assert get("/healthz", [("Host", f"localhost:{port}")]) == 200
+    # A page on evil.example that rebinds its name to 127.0.0.1: same "origin", foreign Host.
+    assert get("/", [("Host", f"evil.example:{port}")]) == 403
+    assert get("/healthz", [("Host", f"127.0.0.1:{port}"), ("Host", f"evil.example:{port}")]) == 400
+
+
+def test_deeply_nested_json_gets_an_error_not_a_closed_connection(start_server, camera_video) -> None:  # type: ignore[no-untyped-def]
+    video, _ = camera_video
+    server = start_server([f"desk={video}"])
+
+    async def exchange() -> dict[str, object]:
+        async with connect(f"{server.base}/streams/desk?changes_only=1") as connection:
+            await connection.recv()  # hello
+            await connection.send("[" * 60_000)
+            while True:
+                message: dict[str, object] = json.loads(await connection.recv())
+                if message["type"] == "error":
+                    return message
+
+    error = asyncio.run(asyncio.wait_for(exchange(), 20))
+    assert error["code"] == "bad_message"

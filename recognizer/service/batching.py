@@ -73,6 +73,13 @@ class BatchingClassifier:
         batch = as_batch(digits)
         if len(batch) == 0:
             return self.inner.classify(batch)
+        if len(batch) > self.max_batch:
+            # A big page goes in max_batch pieces, so live frames' crops can join between them
+            # instead of waiting for one long model call.
+            parts = [self.classify(batch[i : i + self.max_batch]) for i in range(0, len(batch), self.max_batch)]
+            return Predictions(
+                np.concatenate([part.labels for part in parts]), np.concatenate([part.probabilities for part in parts])
+            )
         request = _Request(batch)
         with self._condition:
             if self._closed:
@@ -106,7 +113,7 @@ class BatchingClassifier:
                 deadline = time.monotonic() + self.max_wait
                 while not self._ready(deadline):
                     self._condition.wait(max(0.0, deadline - time.monotonic()))
-                batch, self._pending = self._pending, []
+                batch, self._pending = _take_up_to(self._pending, self.max_batch)
             self._run(batch)
 
     def _run(self, batch: list[_Request]) -> None:
@@ -127,3 +134,13 @@ class BatchingClassifier:
             request.result = Predictions(predictions.labels[start:stop], predictions.probabilities[start:stop])
             request.done.set()
             start = stop
+
+
+def _take_up_to(pending: list[_Request], max_crops: int) -> tuple[list[_Request], list[_Request]]:
+    """The oldest requests that fit in ``max_crops`` (at least one), and the rest."""
+    crops = 0
+    for count, request in enumerate(pending):
+        if count and crops + len(request.digits) > max_crops:
+            return pending[:count], pending[count:]
+        crops += len(request.digits)
+    return pending, []

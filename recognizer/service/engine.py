@@ -115,11 +115,13 @@ class Engine:
         self._publish(lambda: self.hub.publish(encode(status, "status", stream, droppable=False)))
 
     def _take(self) -> tuple[str, Frame] | None:
+        # The order lock is only taken once a frame is there: held while waiting, it would keep
+        # the other worker from handing over a finished frame until a new one came in.
+        return self.frames.take(timeout=0.5, on_take=self._mark_in_flight)
+
+    def _mark_in_flight(self, stream: str, frame: Frame) -> None:
         with self._order_lock:
-            item = self.frames.take(timeout=0.5)
-            if item is not None:
-                self._in_flight[item[0]].add(item[1].index)
-            return item
+            self._in_flight[stream].add(frame.index)
 
     def _finish(self, stream: str, index: int, messages: list[Outgoing]) -> None:
         """Record a finished frame; hand over, in order, every frame no earlier frame is waiting on."""

@@ -284,6 +284,8 @@ def _load_object(text: str | bytes) -> dict[str, Any]:
         data = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ProtocolError(f"not JSON: {error}") from error
+    except RecursionError:
+        raise ProtocolError("JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise ProtocolError("a message must be a JSON object")
     return data

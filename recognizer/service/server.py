@@ -13,16 +13,18 @@ import asyncio
 import contextlib
 import hmac
 import http
+import ipaddress
 import json
 import logging
 import os
 import time
+from collections import deque
 from dataclasses import dataclass
 from importlib import resources
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.datastructures import Headers
+from websockets.datastructures import Headers, MultipleValuesError
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
@@ -55,6 +57,8 @@ class ServiceConfig:
     token: str | None = None
     # A 300-dpi A4 scan as PNG is about 20 MB.
     max_upload_bytes: int = 24 * 1024 * 1024
+    # A 300-dpi A4 scan is 8.7 Mpx; a few dozen Mpx of decoded upload would crowd out the live streams.
+    max_upload_pixels: int = 40_000_000
     max_clients: int = 200
     queue_size: int = 8
     stall_timeout: float = 10.0
@@ -63,6 +67,10 @@ class ServiceConfig:
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
     recognize_concurrency: int = 2
+
+
+FLOOD_WINDOW = 10.0
+FLOOD_STRIKES = 20
 
 
 class _RateLimit:
@@ -145,7 +153,29 @@ class Service:
             offered = authorization[len("Bearer ") :]
         return hmac.compare_digest(offered.encode(), self.config.token.encode())
 
+    def _host_allowed(self, headers: Headers) -> bool:
+        """On a loopback address, only requests made to a loopback name (or an allowed origin's host).
+
+        A web page can rename its own site to 127.0.0.1 by DNS rebinding and then pass the same-origin
+        check; its requests still name the attacker's host in Host, which this refuses.
+        """
+        if not _is_loopback(self.config.host):
+            return True  # reachable under names this server cannot know: --token protects it
+        name = urlsplit(f"//{headers.get('Host', '')}").hostname or ""
+        if _is_loopback(name):
+            return True
+        allowed = {urlsplit(origin).hostname for origin in self.config.allowed_origins}
+        return name in allowed or "*" in self.config.allowed_origins
+
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        try:
+            return self._route(connection, request)
+        except MultipleValuesError as error:
+            return self._reject(connection, http.HTTPStatus.BAD_REQUEST, f"header given more than once: {error}")
+
+    def _route(self, connection: ServerConnection, request: Request) -> Response | None:
+        if not self._host_allowed(request.headers):
+            return self._reject(connection, http.HTTPStatus.FORBIDDEN, "host not allowed for a server on 127.0.0.1")
         path = urlsplit(request.path).path
         is_upgrade = "websocket" in request.headers.get("Upgrade", "").lower()
         if not is_upgrade:
@@ -185,6 +215,8 @@ class Service:
                 query = parse_qs(parts.query)
                 changes_only = query.get("changes_only", ["0"])[0] in ("1", "true", "yes")
                 await self._subscribe(connection, stream, changes_only)
+        except ConnectionClosed:
+            pass  # the client went away or broke a limit; websockets has already closed with the reason
         finally:
             self.clients -= 1
 
@@ -207,11 +239,16 @@ class Service:
             await self.hub.remove(subscriber)
 
     async def _read_options(self, connection: ServerConnection, subscriber: Subscriber, limit: _RateLimit) -> None:
-        strikes = 0
+        # Refused messages in the last FLOOD_WINDOW seconds: a client that keeps flooding is closed,
+        # one that once sent a burst too many is not held to it for ever.
+        strikes: deque[float] = deque()
         async for message in connection:
             if not limit.allow():
-                strikes += 1
-                if strikes > 20:
+                now = time.monotonic()
+                strikes.append(now)
+                while strikes and strikes[0] < now - FLOOD_WINDOW:
+                    strikes.popleft()
+                if len(strikes) > FLOOD_STRIKES:
                     await connection.close(CLOSE_POLICY, "too many messages")
                     return
                 await self._send_error(
@@ -253,7 +290,9 @@ class Service:
             async with self._recognize_slots:
                 # Decoding a 20 MB scan takes a while: off the event loop, like the reading itself.
                 try:
-                    frame = await loop.run_in_executor(None, decode_image_bytes, message, "upload")
+                    frame = await loop.run_in_executor(
+                        None, decode_image_bytes, message, "upload", self.config.max_upload_pixels
+                    )
                 except InputError as error:
                     await self._send_error(connection, "bad_image", error.reason)
                     continue
@@ -296,3 +335,13 @@ class Service:
 def token_from_environment(explicit: str | None) -> str | None:
     """The shared token: the option, else ``$DIGITSTREAM_TOKEN``, else none."""
     return explicit or os.environ.get(TOKEN_ENV) or None
+
+
+def _is_loopback(host: str) -> bool:
+    name = host.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False

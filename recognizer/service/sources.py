@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import cv2
 import numpy as np
@@ -44,8 +45,21 @@ class SourceSpec:
     loop: bool = False
     fps: float | None = None
 
+    @property
+    def shown(self) -> str:
+        """The target as clients see it: a URL's user name and password stay on the server."""
+        if self.kind != "url":
+            return self.target
+        parts = urlsplit(self.target)
+        if parts.username is None and parts.password is None:
+            return self.target
+        host = parts.hostname or ""
+        if parts.port is not None:
+            host = f"{host}:{parts.port}"
+        return urlunsplit(parts._replace(netloc=f"***@{host}"))
+
     def describe(self) -> dict[str, object]:
-        return {"name": self.name, "kind": self.kind, "source": self.target}
+        return {"name": self.name, "kind": self.kind, "source": self.shown}
 
 
 def parse_source(value: str, position: int, loop: bool = False, fps: float | None = None) -> SourceSpec:
@@ -100,12 +114,14 @@ class NewestFrames:
             self._pending[stream] = frame
             self._condition.notify()
 
-    def take(self, timeout: float) -> tuple[str, Frame] | None:
+    def take(self, timeout: float, on_take: Callable[[str, Frame], None] | None = None) -> tuple[str, Frame] | None:
         """The newest frame of the stream served longest ago (round robin), or None on timeout or close.
 
         Taking the oldest pending frame instead is not fair: every stream replaces its pending
         frame all the time, so which one is older depends on how the cameras' frame clocks
         happen to be offset, and one stream can get twice the frames of another for good.
+        ``on_take`` runs before any other worker can take a frame: the engine records the
+        frame as in flight there, so no later frame of its stream is published before it.
         """
         with self._condition:
             deadline = time.monotonic() + timeout
@@ -121,7 +137,10 @@ class NewestFrames:
             )
             self._takes += 1
             self._last_served[stream] = self._takes
-            return stream, self._pending.pop(stream)
+            frame = self._pending.pop(stream)
+            if on_take is not None:
+                on_take(stream, frame)
+            return stream, frame
 
     def close(self) -> None:
         with self._condition:
@@ -185,17 +204,17 @@ class FrameSource:
         interval = 1.0 / (self.spec.fps or FOLDER_FPS)
         while not self._stop.is_set():
             played = 0
-            self._set_state("live", f"playing images from {self.spec.target}")
+            self._set_state("live", f"playing images from {self.spec.shown}")
             for image in _folder_frames(Path(self.spec.target)):
                 if self._stop.wait(0 if played == 0 else interval):
                     return
                 self._emit(image, time.time())
                 played += 1
             if played == 0:
-                self._set_state("ended", f"no readable images in {self.spec.target}")
+                self._set_state("ended", f"no readable images in {self.spec.shown}")
                 return
             if not self.spec.loop:
-                self._set_state("ended", f"played {played} images from {self.spec.target}")
+                self._set_state("ended", f"played {played} images from {self.spec.shown}")
                 return
 
     def _open(self) -> cv2.VideoCapture | None:
@@ -212,13 +231,13 @@ class FrameSource:
     def _play_file(self) -> None:
         capture = self._open()
         if capture is None:
-            self._set_state("ended", f"cannot open video {self.spec.target}")
+            self._set_state("ended", f"cannot open video {self.spec.shown}")
             return
         native_fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
         fps = min(native_fps, self.spec.fps) if self.spec.fps else native_fps
         step = max(1, round(native_fps / fps))
         interval = 1.0 / native_fps
-        self._set_state("live", f"playing {self.spec.target} at {native_fps:.3g} fps")
+        self._set_state("live", f"playing {self.spec.shown} at {native_fps:.3g} fps")
         started = time.monotonic()
         position = 0
         try:
@@ -228,7 +247,7 @@ class FrameSource:
                     if self.spec.loop and position > 0:
                         capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
                         continue
-                    self._set_state("ended", f"end of {self.spec.target} after {position} frames")
+                    self._set_state("ended", f"end of {self.spec.shown} after {position} frames")
                     return
                 # Pace playback on the file's clock, not on how fast we decode.
                 due = started + position * interval
@@ -246,19 +265,19 @@ class FrameSource:
         while not self._stop.is_set():
             capture = self._open()
             if capture is None:
-                self._set_state("reconnecting", f"cannot open {self.spec.target}; retrying in {backoff:.1f} s")
+                self._set_state("reconnecting", f"cannot open {self.spec.shown}; retrying in {backoff:.1f} s")
                 if self._stop.wait(backoff):
                     return
                 backoff = min(BACKOFF_MAX, backoff * 2)
                 continue
-            self._set_state("live", f"capturing {self.spec.target}")
+            self._set_state("live", f"capturing {self.spec.shown}")
             backoff = BACKOFF_START
             last_emit = 0.0
             try:
                 while not self._stop.is_set():
                     ok, image = capture.read()
                     if not ok:
-                        self._set_state("lost", f"{self.spec.target} stopped delivering frames; reopening")
+                        self._set_state("lost", f"{self.spec.shown} stopped delivering frames; reopening")
                         break
                     now = time.time()
                     if now - last_emit >= min_interval:

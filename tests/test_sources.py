@@ -1,4 +1,4 @@
-"""The hand-over between capture threads and workers: newest frame only, every stream served in turn."""
+"""Live sources: the newest-frame hand-over to workers, and what clients are told about a source."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 import numpy as np
 
 from recognizer.reading import Frame
-from recognizer.service.sources import NewestFrames
+from recognizer.service.sources import NewestFrames, parse_source
 
 IMAGE = np.zeros((4, 4), np.uint8)
 
@@ -50,3 +50,10 @@ def test_close_wakes_a_waiting_worker() -> None:
     waiting.join(timeout=2)
     assert not waiting.is_alive()
     assert results == [None]
+
+
+def test_clients_never_see_a_stream_urls_password() -> None:
+    spec = parse_source("door=rtsp://admin:hunter2@10.0.0.5:554/live", 0)
+    assert spec.target == "rtsp://admin:hunter2@10.0.0.5:554/live"  # what OpenCV opens
+    assert spec.describe() == {"name": "door", "kind": "url", "source": "rtsp://***@10.0.0.5:554/live"}
+    assert parse_source("rtsp://10.0.0.5/live", 1).describe()["source"] == "rtsp://10.0.0.5/live"
