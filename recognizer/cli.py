@@ -266,8 +266,8 @@ def subscribe(
     async def follow() -> None:
         received = 0
 
-        def reconnecting(delay: float) -> None:
-            typer.echo(f"digits: connection lost; reconnecting in {delay:.1f} s", err=True)
+        def reconnecting(delay: float, reason: str) -> None:
+            typer.echo(f"digits: not connected ({reason}); reconnecting in {delay:.1f} s", err=True)
 
         async for message in subscribe_messages(
             url, token_from_environment(token), changes_only, on_reconnect=reconnecting

@@ -162,3 +162,11 @@ def test_page_is_served_with_its_assets(start_server) -> None:  # type: ignore[n
             assert response.status == 200
             assert response.headers["Content-Type"].startswith(kind)
             assert len(response.read()) > 500
+
+
+def test_a_stream_that_is_gone_falls_back_to_one_that_is_there(start_server, browser, live_video) -> None:  # type: ignore[no-untyped-def]
+    # A bookmark of a stream from before a restart: the server refuses it with HTTP 404.
+    video, _ = live_video
+    server: RunningServer = start_server([f"desk={video}"])
+    browser.get(f"http://127.0.0.1:{server.service.port}/#ghost")
+    _wait_for(browser, lambda d: "live: desk" in _text(d, "state"), 15, "the page to fall back to stream desk")

@@ -406,3 +406,17 @@ def test_deeply_nested_json_gets_an_error_not_a_closed_connection(start_server, 
 
     error = asyncio.run(asyncio.wait_for(exchange(), 20))
     assert error["code"] == "bad_message"
+
+
+@pytest.mark.parametrize(
+    "url", ["ws://127.0.0.1:abc/streams", "ws://[::1/streams", "ws://127.0.0.1:99999/x", "http://x/y"]
+)
+def test_a_bad_url_is_a_subscribe_error_not_a_crash(url: str) -> None:
+    async def first() -> None:
+        async for _ in subscribe(url, reconnect=False):
+            return
+
+    with pytest.raises(SubscribeError, match="not a websocket URL"):
+        asyncio.run(first())
+    with pytest.raises(SubscribeError, match="not a websocket URL"):
+        asyncio.run(recognize(url, b"\x89PNG"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -130,3 +131,54 @@ def test_resume_without_checkpoint_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "no checkpoint" in result.stderr
+
+
+def test_an_output_folder_that_cannot_be_written_fails_before_training(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_bytes(b"x")
+    for option in ("--output", "--checkpoints"):
+        result = runner.invoke(app, ["train", "--data", str(MNIST_SMALL), option, str(blocker / "models")])
+        assert result.exit_code == 1
+        assert f"{option} {blocker / 'models'}: cannot write there" in result.stderr
+        assert "training on" not in result.stdout  # refused before any work
+
+
+def test_evaluate_checks_where_the_confusion_matrix_goes(tmp_path: Path) -> None:
+    wrong_kind = runner.invoke(app, ["evaluate", "--data", str(MNIST_SMALL), "--confusion", str(tmp_path / "c.xyz")])
+    assert wrong_kind.exit_code == 2
+    blocker = tmp_path / "a-file"
+    blocker.write_bytes(b"x")
+    unwritable = runner.invoke(app, ["evaluate", "--data", str(MNIST_SMALL), "--confusion", str(blocker / "c.png")])
+    assert unwritable.exit_code == 1 and "cannot write there" in unwritable.stderr
+
+
+def test_evaluate_on_a_handful_of_digits_without_sevens_or_ones(tmp_path: Path) -> None:
+    # The first test digit is a 7 and the next ones hold no 1: the crossed-7 and flagged-1 style
+    # sets are then drawn rather than edited from MNIST digits.
+    result = runner.invoke(
+        app, ["evaluate", "--data", str(MNIST_SMALL), "--limit", "1", "--json", "--confusion", str(tmp_path / "c.png")]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.strip().splitlines()[-1])["count"] == 1
+
+
+def test_text_labels_are_a_clear_error(tmp_path: Path, mnist_small: dict[str, np.ndarray]) -> None:
+    path = tmp_path / "text-labels.npz"
+    arrays: dict[str, Any] = dict(mnist_small)
+    arrays["y_test"] = np.array([str(label) for label in arrays["y_test"]])
+    np.savez(path, **arrays)
+    result = runner.invoke(app, ["evaluate", "--data", str(path)])
+    assert result.exit_code == 1
+    assert "y_test must be an array of integer digit labels" in result.stderr
+
+
+def test_a_damaged_harvest_file_is_a_clear_error(tmp_path: Path) -> None:
+    harvest = tmp_path / "crops.npz"
+    harvest.write_bytes(b"")
+    result = runner.invoke(
+        app,
+        ["train", "--data", str(MNIST_SMALL), "--limit", "1000", "--harvest", str(harvest)]
+        + ["--output", str(tmp_path / "m"), "--checkpoints", str(tmp_path / "c"), "--epochs", "1"],
+    )
+    assert result.exit_code == 1
+    assert f"--harvest {harvest}: not a harvest file" in result.stderr

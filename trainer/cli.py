@@ -34,6 +34,17 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def _writable_folder(folder: Path, option: str) -> None:
+    """Create ``folder`` and prove it takes files now, not after an hour of training."""
+    probe = folder / ".digitstream-write-test"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise _fail(f"{option} {folder}: cannot write there ({error.strerror or error})") from None
+
+
 def train_command(
     data: DataOption = None,
     output: Annotated[Path, typer.Option(help="Where the shipped model files are written.", file_okay=False)] = Path(
@@ -67,6 +78,8 @@ def train_command(
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the last checkpoint.")] = False,
 ) -> None:
     """Train the digit classifier on MNIST and write models/digits.{keras,tflite,json}."""
+    _writable_folder(output, "--output")
+    _writable_folder(checkpoints, "--checkpoints")
     try:
         mnist = load_mnist(data)
     except DataError as error:
@@ -167,11 +180,16 @@ def evaluate_command(
 
     if backend not in ("auto", "litert", "tensorflow"):
         raise typer.BadParameter(f"{backend!r} is not one of auto, litert, tensorflow", param_hint="--backend")
+    if confusion.suffix.lower() != ".png":
+        raise typer.BadParameter(f"{confusion} must end in .png", param_hint="--confusion")
+    _writable_folder(confusion.parent, "--confusion")
     try:
         mnist = load_mnist(data)
         classifier = load_classifier(model, backend)  # type: ignore[arg-type]
     except (DataError, ModelError) as error:
         raise _fail(str(error)) from None
+    if record:
+        _writable_folder(classifier.info.directory, "--record")
     images, labels = mnist.x_test, mnist.y_test
     if limit is not None:
         images, labels = images[:limit], labels[:limit]
@@ -216,10 +234,15 @@ def harvest_command(
     """Segment rendered scenes as the recognizer does and label every crop against their truth."""
     from trainer.harvest import harvest_scenes
 
-    result = harvest_scenes(scenes, log=typer.echo)
+    if output.suffix != ".npz":
+        output = output.with_name(output.name + ".npz")  # numpy would add it anyway
+    _writable_folder(output.parent, "--output")
+    try:
+        result = harvest_scenes(scenes, log=typer.echo)
+    except ValueError as error:
+        raise _fail(str(error)) from None
     if len(result.labels) == 0:
         raise _fail(f"no crops harvested from {scenes}: it holds no scenes with truth files")
-    output.parent.mkdir(parents=True, exist_ok=True)
     result.save(output)
     typer.echo(f"wrote {output}")
 

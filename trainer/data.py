@@ -34,6 +34,8 @@ class Mnist:
 
 
 def _check_images(name: str, images: npt.NDArray[np.generic]) -> None:
+    if not isinstance(images, np.ndarray):
+        raise DataError(f"{name} is not an array")
     if images.ndim != 3 or images.shape[1:] != (28, 28):
         raise DataError(f"{name} must have shape (N, 28, 28); got {images.shape}")
     if images.dtype != np.uint8:
@@ -41,6 +43,10 @@ def _check_images(name: str, images: npt.NDArray[np.generic]) -> None:
 
 
 def _check_labels(name: str, labels: npt.NDArray[np.generic], count: int) -> None:
+    if not isinstance(labels, np.ndarray) or not np.issubdtype(labels.dtype, np.integer):
+        raise DataError(
+            f"{name} must be an array of integer digit labels; got {getattr(labels, 'dtype', type(labels))}"
+        )
     if labels.shape != (count,):
         raise DataError(f"{name} must have shape ({count},) to match its images; got {labels.shape}")
     if labels.size and (labels.min() < 0 or labels.max() > 9):

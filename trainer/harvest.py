@@ -18,6 +18,7 @@ merges, wrong cuts, print and desk texture look like after segmentation.
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,8 +53,17 @@ class Harvest:
 
     @classmethod
     def load(cls, path: Path) -> Harvest:
-        with np.load(path) as data:
-            return cls(data["x"], data["y"], int(data["scenes"]))
+        """Raises ValueError for anything that is not a harvest file written by :meth:`save`."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                harvest = cls(data["x"], data["y"], int(data["scenes"]))
+        except (OSError, EOFError, KeyError, zipfile.BadZipFile) as error:
+            raise ValueError(f"cannot read it ({error or type(error).__name__})") from error
+        if harvest.images.ndim != 3 or harvest.images.shape[1:] != (28, 28) or harvest.images.dtype != np.uint8:
+            raise ValueError(f"crops must be uint8 (N, 28, 28); got {harvest.images.dtype} {harvest.images.shape}")
+        if harvest.labels.shape != (len(harvest.images),) or not np.issubdtype(harvest.labels.dtype, np.integer):
+            raise ValueError(f"labels must be N integers; got {harvest.labels.dtype} {harvest.labels.shape}")
+        return harvest
 
 
 def _overlap(a: Box, b: Box) -> float:
@@ -91,6 +101,13 @@ def label_crop(box: Box, truth: list[tuple[Box, int]]) -> int | None:
 
 
 def _truth_digits(truth_path: Path, page: int, width: int, height: int) -> tuple[list[tuple[Box, int]], int]:
+    try:
+        return _parse_truth_digits(truth_path, page, width, height)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, StopIteration) as error:
+        raise ValueError(f"{truth_path}: not a usable truth file ({error or type(error).__name__})") from error
+
+
+def _parse_truth_digits(truth_path: Path, page: int, width: int, height: int) -> tuple[list[tuple[Box, int]], int]:
     data = json.loads(truth_path.read_text(encoding="utf-8"))
     entry = next(p for p in data["pages"] if int(p.get("page", 0)) == page)
     scale_x, scale_y = width / entry["width"], height / entry["height"]

@@ -137,7 +137,7 @@ def _load_harvests(paths: tuple[Path, ...]) -> tuple[npt.NDArray[np.uint8], npt.
     for path in paths:
         try:
             loaded.append(Harvest.load(path))
-        except (OSError, ValueError, KeyError) as error:
+        except ValueError as error:
             raise ValueError(f"--harvest {path}: not a harvest file ({error})") from error
     return np.concatenate([h.images for h in loaded]), np.concatenate([h.labels for h in loaded])
 
@@ -180,8 +180,16 @@ def train(config: TrainConfig, data: Mnist, resume: bool, log: Any = print) -> T
     if resume:
         if not (state_path.is_file() and last_path.is_file()):
             raise ValueError(f"--resume: no checkpoint in {config.checkpoint_dir} (need state.json and last.keras)")
-        state = TrainState.load(state_path)
-        model = keras.models.load_model(last_path)
+        try:
+            state = TrainState.load(state_path)
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"--resume: {state_path} is damaged ({error}); delete the folder to start over") from error
+        try:
+            model = keras.models.load_model(last_path)
+        except (OSError, ValueError) as error:
+            raise ValueError(f"--resume: cannot load {last_path} ({error}); delete the folder to start over") from error
+        if config.init_from is not None:
+            log(f"--resume continues the checkpoint in {config.checkpoint_dir}; --init-from is not used")
         log(
             f"resuming after epoch {state.completed_epochs} (best validation accuracy {state.best_validation_accuracy:.4f})"
         )
@@ -192,6 +200,7 @@ def train(config: TrainConfig, data: Mnist, resume: bool, log: Any = print) -> T
                 model = keras.models.load_model(config.init_from, compile=False)
             except (OSError, ValueError) as error:
                 raise ValueError(f"--init-from {config.init_from}: cannot load ({error})") from error
+            _check_compatible(model, config.init_from)
             log(f"fine-tuning from {config.init_from}")
         else:
             model = build_model()
@@ -241,12 +250,12 @@ def train(config: TrainConfig, data: Mnist, resume: bool, log: Any = print) -> T
                 state.best_validation_accuracy = validation_accuracy
                 state.best_epoch = epoch + 1
                 state.epochs_without_improvement = 0
-                model.save(best_path)
+                _save_atomically(model, best_path)
             elif epoch + 1 > config.epochs // 2:
                 # Early on, at a high learning rate, validation accuracy is noise around a rising
                 # trend; patience only counts once the cosine schedule has come down.
                 state.epochs_without_improvement += 1
-            model.save(last_path)
+            _save_atomically(model, last_path)
             state.save(state_path)
             log(
                 f"epoch {epoch + 1}: validation accuracy {validation_accuracy:.4f} "
@@ -265,3 +274,20 @@ def training_metadata(config: TrainConfig, result: TrainResult, data_source: str
         "training_seconds": round(result.state.training_seconds, 1),
         "recipe": config.recipe_summary(),
     }
+
+
+def _save_atomically(model: Any, path: Path) -> None:
+    """Save to a temporary file, then rename: an interrupted save never leaves a broken checkpoint."""
+    temporary = path.with_name(f"{path.stem}.partial{path.suffix}")
+    model.save(temporary)
+    temporary.replace(path)
+
+
+def _check_compatible(model: Any, path: Path) -> None:
+    """A model to fine-tune must be this project's network: the export rebuilds it layer for layer."""
+    from trainer.model import build_model
+
+    try:
+        build_model().set_weights(model.get_weights())
+    except ValueError as error:
+        raise ValueError(f"--init-from {path}: not a digitstream model ({error})") from error

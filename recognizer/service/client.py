@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.uri import parse_uri
 
 from recognizer.reading import Reading
 from recognizer.service.protocol import (
@@ -41,13 +42,19 @@ class SubscribeError(Exception):
 
 
 def _with_query(url: str, token: str | None, changes_only: bool) -> str:
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query))
-    if token:
-        query["token"] = token
-    if changes_only:
-        query["changes_only"] = "1"
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+    """The URL to connect to; raises :class:`SubscribeError` for one that is not a websocket URL."""
+    try:
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        if token:
+            query["token"] = token
+        if changes_only:
+            query["changes_only"] = "1"
+        target = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+        parse_uri(target)  # the port, the host's brackets: what connect() would trip on later
+    except (ValueError, InvalidURI) as error:
+        raise SubscribeError(f"{url}: not a websocket URL ({error})") from None
+    return target
 
 
 async def subscribe_messages(
@@ -55,7 +62,7 @@ async def subscribe_messages(
     token: str | None = None,
     changes_only: bool = False,
     reconnect: bool = True,
-    on_reconnect: Callable[[float], None] | None = None,
+    on_reconnect: Callable[[float, str], None] | None = None,
 ) -> AsyncIterator[ServerMessage]:
     """Every message the server sends, across reconnections.
 
@@ -82,11 +89,14 @@ async def subscribe_messages(
         except InvalidURI as error:
             raise SubscribeError(f"{url}: not a websocket URL ({error})") from error
         except (TimeoutError, OSError, InvalidHandshake, ConnectionClosed) as error:
-            logger.info("connection to %s lost (%s)", url, error)
+            reason = str(error) or type(error).__name__
+            logger.info("connection to %s lost (%s)", url, reason)
+        else:
+            reason = "the server closed the connection"
         if not reconnect:
             return
         if on_reconnect is not None:
-            on_reconnect(delay)
+            on_reconnect(delay, reason)
         await asyncio.sleep(delay)
         delay = min(RECONNECT_MAX, delay * 2)
 

@@ -13,6 +13,7 @@ const viewContext = view.getContext("2d");
 let socket = null;
 let chosen = location.hash.slice(1) || null;
 let retry = 0;
+let retryTimer = null;
 let lastThumbnail = null;   // {image, width, height, frame}
 let lastReading = null;     // the latest "reading" message of the chosen stream
 let rateWindow = [];        // arrival times of readings, for the frame rate
@@ -29,11 +30,14 @@ function setState(kind, text) {
 }
 
 function connect() {
+  retryTimer = null;
   const path = chosen ? `/streams/${encodeURIComponent(chosen)}` : "/streams";
   socket = new WebSocket(url(path));
   const mine = socket;
+  let opened = false;
   setState(retry ? "reconnecting" : "connecting", retry ? `reconnecting (attempt ${retry})…` : "connecting…");
   socket.onopen = () => {
+    opened = true;
     retry = 0;
     if (chosen) {
       mine.send(JSON.stringify({ type: "options", thumbnails: true, thumbnail_fps: THUMBNAIL_FPS }));
@@ -43,9 +47,17 @@ function connect() {
   socket.onclose = (event) => {
     if (mine !== socket) return;  // replaced on purpose
     retry += 1;
-    const reason = event.code === 1008 || event.code === 1006 ? "" : ` (${event.code})`;
-    setState("reconnecting", `disconnected${reason}; retrying…`);
-    setTimeout(connect, Math.min(8000, 500 * 2 ** Math.min(retry, 4)));
+    let text = `disconnected${event.code === 1008 || event.code === 1006 ? "" : ` (${event.code})`}; retrying…`;
+    if (!opened && chosen) {
+      // Refused before it opened: the stream may be gone since the server restarted. Ask for all
+      // streams next time; hello then offers the ones there are.
+      chosen = null;
+    } else if (!opened && retry > 2) {
+      text = token ? "refused or unreachable: is the token in the address right? retrying…"
+                   : "refused or unreachable: does the server need ?token=…? retrying…";
+    }
+    setState("reconnecting", text);
+    retryTimer = setTimeout(connect, Math.min(8000, 500 * 2 ** Math.min(retry, 4)));
   };
 }
 
@@ -60,6 +72,7 @@ function switchTo(name) {
   const old = socket;
   socket = null;
   if (old) old.close(1000, "switching stream");
+  if (retryTimer !== null) clearTimeout(retryTimer);  // one socket at a time
   connect();
 }
 
@@ -198,7 +211,16 @@ async function recognizeFile(file) {
       upload.close(1000);
     }
   };
-  upload.onerror = () => showUploadState("could not reach the server");
+  let answered = false;
+  const onAnswer = upload.onmessage;
+  upload.onmessage = (event) => { answered = true; onAnswer(event); };
+  upload.onclose = (event) => {
+    if (answered && event.code === 1000) return;
+    const why = event.code === 1009 ? "the file is larger than the server accepts (--max-upload-mb)"
+      : event.code === 1006 ? "could not reach the server"
+      : `the server closed the connection (${event.code}${event.reason ? `: ${event.reason}` : ""})`;
+    showUploadState(`${file.name}: ${why}`);
+  };
 }
 
 function drawUpload(file, reading) {
