@@ -6,6 +6,8 @@ CLI prints it and exits with status 1.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,7 +90,9 @@ def _load_from_keras() -> Mnist:
     import keras
 
     try:
-        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+        # Keras prints its download progress on stdout, which `digits evaluate --json` keeps for JSON.
+        with contextlib.redirect_stdout(sys.stderr):
+            (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     except Exception as error:  # noqa: BLE001 - keras raises many kinds on a failed download
         raise DataError(
             "no --data path was given and MNIST is neither in Keras's cache "
