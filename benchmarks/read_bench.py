@@ -94,10 +94,7 @@ def main() -> None:
     overall = Score()
     for sample_group in (pages, [s for s in samples if s.kind == "photos"]):
         if sample_group:
-            score = run_method("all", reader, sample_group, repeats=1, warmup=0).score
-            overall.add(score)
-            for category, category_score in score.per_category.items():
-                overall.per_category.setdefault(category, Score()).add(category_score)
+            overall.add(run_method("all", reader, sample_group, repeats=1, warmup=0).score)
     report["all_samples"] = overall.to_json()
     report["per_category"] = {category: score.to_json() for category, score in sorted(overall.per_category.items())}
 

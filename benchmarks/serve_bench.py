@@ -53,13 +53,10 @@ class Latencies:
         return float(np.percentile(self.values, q)) * 1000 if self.values else float("nan")
 
 
-# Extra `digits serve` options for every server started (--serve-option).
-SERVE_OPTIONS: list[str] = []
-
-
-def start_server(video: Path, streams: int, port: int) -> subprocess.Popen[bytes]:
+def start_server(video: Path, streams: int, port: int, options: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
+    """`digits serve` on ``video`` as ``streams`` cameras, with extra ``options`` (--serve-option)."""
     command = [sys.executable, "-m", "recognizer", "serve", "--port", str(port), "--loop", "--max-clients", "500"]
-    command += SERVE_OPTIONS
+    command += options
     for index in range(streams):
         command += ["--source", f"cam{index}={video}"]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -126,11 +123,16 @@ def run_load(url: str, count: int, duration: float, warmup: float) -> None:
 
 
 async def measure(
-    video: Path, streams: int, subscribers: int, duration: float, warmup: float = 3.0
+    video: Path,
+    streams: int,
+    subscribers: int,
+    duration: float,
+    options: tuple[str, ...] = (),
+    warmup: float = 3.0,
 ) -> tuple[list[Latencies], list[float]]:
     """One measured subscriber per stream; with more subscribers than streams, the rest in a load process."""
     port = free_port()
-    server = start_server(video, streams, port)
+    server = start_server(video, streams, port, options)
     load: subprocess.Popen[bytes] | None = None
     try:
         await wait_until_up(port)
@@ -216,11 +218,11 @@ def main() -> None:
     if args.load:
         run_load(args.load, args.load_count, args.duration, args.warmup)
         return
-    SERVE_OPTIONS.extend(args.serve_option)
+    options = tuple(args.serve_option)
 
     rows = []
     report: dict[str, object] = {}
-    one = asyncio.run(measure(args.video, 1, 1, args.duration))[0][0]
+    one = asyncio.run(measure(args.video, 1, 1, args.duration, options))[0][0]
     skipped = frames_skipped(one)
     rows.append(("1 stream, 1 subscriber", one, frames_per_second(one), skipped))
     accuracy = stream_accuracy(one, args.video.with_suffix(".truth.jsonl"))
@@ -235,7 +237,7 @@ def main() -> None:
     if args.one_stream_only:
         print(json.dumps(report["one_stream"], indent=2))
         return
-    crowd, others = asyncio.run(measure(args.video, 1, 100, args.duration))
+    crowd, others = asyncio.run(measure(args.video, 1, 100, args.duration, options))
     measured = crowd[0]
     rows.append(("1 stream, 100 subscribers", measured, frames_per_second(measured), frames_skipped(measured)))
     everyone = measured.values + others
@@ -249,7 +251,7 @@ def main() -> None:
     keeps_up = 1 if frames_per_second(one) >= 28.5 and one.p(95) <= 60.0 else 0
     capacity = [{"streams": 1, "worst_fps": round(frames_per_second(one), 1), "worst_p95_ms": round(one.p(95), 1)}]
     for streams in range(2, args.max_streams + 1):
-        sinks, _ = asyncio.run(measure(args.video, streams, streams, min(args.duration, 30.0)))
+        sinks, _ = asyncio.run(measure(args.video, streams, streams, min(args.duration, 30.0), options))
         worst_fps = min(frames_per_second(s) for s in sinks)
         worst_p95 = max(s.p(95) for s in sinks)
         capacity.append({"streams": streams, "worst_fps": round(worst_fps, 1), "worst_p95_ms": round(worst_p95, 1)})

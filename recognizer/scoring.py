@@ -54,6 +54,9 @@ class Score:
         self.truth_characters += other.truth_characters
         self.character_errors += other.character_errors
         self.pages += other.pages
+        # Adding a whole run's score keeps its breakdown by category.
+        for name, part in other.per_category.items():
+            self.per_category.setdefault(name, Score()).add(part)
         if category is not None:
             self.per_category.setdefault(category, Score()).add(other)
 
