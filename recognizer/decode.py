@@ -274,6 +274,8 @@ class _Run:
     scored: dict[tuple[int, int], tuple[_Crop, npt.NDArray[np.float32]]] = field(default_factory=dict)
     # Whole atoms already classified in the first pass, by their slice's position.
     known: dict[int, tuple[_Crop, npt.NDArray[np.float32]]] = field(default_factory=dict)
+    # Indices in the line of the atoms the run was made from.
+    atoms: list[int] = field(default_factory=list)
     # Added to the score of reading the run as one digit (see CONTEXT_BONUS).
     context: float = 0.0
 
@@ -363,14 +365,14 @@ def _viterbi(run: _Run) -> tuple[list[Candidate], int]:
 
 def _context(run: _Run, line: list[Atom], involved: list[bool]) -> float:
     """CONTEXT_BONUS when the run is one whole atom with a sure digit close on either side."""
-    if len(run.slices) != 1 or 0 not in run.known:
+    if len(run.atoms) != 1 or len(run.slices) != 1 or 0 not in run.known:
         return 0.0
     piece = run.slices[0]
     height = run.line_height
     if piece.y1 - piece.y0 < 0.75 * height:
         return 0.0
-    index = next((i for i, atom in enumerate(line) if atom.x == piece.x0 and atom.right == piece.x1), None)
-    if index is None or index == 0 or index == len(line) - 1:
+    index = run.atoms[0]
+    if index == 0 or index == len(line) - 1:
         return 0.0
     left, right = line[index - 1], line[index + 1]
     close = (
@@ -426,7 +428,6 @@ def decode_lines(
     results: list[list[Candidate]] = [[] for _ in lines]
     rejected = [0] * len(lines)
     runs: list[_Run] = []
-    suspicious_by_line: dict[int, list[bool]] = {}
     for line_index, line in enumerate(lines):
         height = line_heights[line_index]
         suspicious = [
@@ -443,7 +444,7 @@ def decode_lines(
                     gap = max(line[i].x, line[j].x) - min(line[i].right, line[j].right)
                     if gap <= MAX_INNER_GAP * height:
                         involved[j] = True
-        suspicious_by_line[line_index] = involved
+        line_runs: list[_Run] = []
         current = _Run(line_index, [], height)
         for i, atom in enumerate(line):
             if involved[i] and (line_index, i) in by_atom:
@@ -452,17 +453,19 @@ def decode_lines(
                 if len(pieces) == 1:
                     current.known[len(current.slices)] = by_atom[(line_index, i)]
                 current.slices.extend(pieces)
+                current.atoms.append(i)
                 continue
             if current.slices:
-                runs.append(current)
+                line_runs.append(current)
                 current = _Run(line_index, [], height)
             if (line_index, i) in by_atom:
                 # Not suspicious: one digit, read with confidence.
                 results[line_index].append(_candidate(*by_atom[(line_index, i)]))
         if current.slices:
-            runs.append(current)
-    for run in runs:
-        run.context = _context(run, lines[run.line], suspicious_by_line[run.line])
+            line_runs.append(current)
+        for run in line_runs:
+            run.context = _context(run, line, involved)
+        runs.extend(line_runs)
     wanted = [(run, key, crop) for run in runs for key, crop in _plan_run(run)]
     second = _batch(classifier, [crop for _, _, crop in wanted])
     for (run, key, crop), probabilities in zip(wanted, second):
