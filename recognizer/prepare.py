@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from recognizer.rules import strip_long_runs
-from recognizer.segment import MAX_STROKE_SHARE, estimate_digit_height, find_components, stroke_widths
+from recognizer.segment import MAX_STROKE_SHARE, estimate_digit_height, find_components
 
 __all__ = ["InkMask", "prepare", "ink_map", "find_paper", "measure_digit_height", "threshold_ink", "working_scale"]
 
@@ -207,7 +207,7 @@ def drop_blobs(mask: Image) -> Image:
         return mask
     stats = components.stats
     size = np.maximum(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]).astype(np.float32)
-    blob = stroke_widths(components) > MAX_STROKE_SHARE * size
+    blob = components.stroke_widths > MAX_STROKE_SHARE * size
     blob &= size >= 4  # leave the smallest specks to the segmenter
     blob[0] = False
     if not blob.any():

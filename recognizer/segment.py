@@ -10,7 +10,8 @@ the classifier can judge each cut.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import cv2
@@ -24,7 +25,6 @@ __all__ = [
     "chain_lines",
     "estimate_digit_height",
     "find_components",
-    "stroke_widths",
 ]
 
 # OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
@@ -43,8 +43,18 @@ class Components:
     labels: npt.NDArray[np.int32]
     stats: npt.NDArray[np.int32]
     count: int
-    # Filled in by stroke_widths() on first use: several stages ask for it.
-    _stroke_widths: list[npt.NDArray[np.float32]] = field(default_factory=list, compare=False, repr=False)
+
+    @cached_property
+    def stroke_widths(self) -> npt.NDArray[np.float32]:
+        """The thickest stroke of each component (twice its largest distance to the background).
+
+        Cached: several stages ask for it, and the distance transform is a pass over the whole page.
+        """
+        inked = self.labels > 0
+        distance = cv2.distanceTransform(inked.astype(np.uint8), cv2.DIST_L2, 3)
+        widths = np.zeros(self.count, dtype=np.float32)
+        np.maximum.at(widths, self.labels[inked], distance[inked])
+        return 2.0 * widths
 
 
 @dataclass(frozen=True)
@@ -81,17 +91,6 @@ def find_components(mask: Image) -> Components:
     return Components(labels=np.asarray(labels, np.int32), stats=np.asarray(stats, np.int32), count=count)
 
 
-def stroke_widths(components: Components) -> npt.NDArray[np.float32]:
-    """The thickest stroke of each component (twice its largest distance to the background)."""
-    if not components._stroke_widths:
-        inked = components.labels > 0
-        distance = cv2.distanceTransform(inked.astype(np.uint8), cv2.DIST_L2, 3)
-        widths = np.zeros(components.count, dtype=np.float32)
-        np.maximum.at(widths, components.labels[inked], distance[inked])
-        components._stroke_widths.append(2.0 * widths)
-    return components._stroke_widths[0]
-
-
 def estimate_digit_height(components: Components, image_height: int) -> float:
     """The height of the handwriting: the tallest cluster of at least three digit-like components.
 
@@ -116,7 +115,7 @@ def estimate_digit_height(components: Components, image_height: int) -> float:
         # Filled blobs (stamps, shadows, logos) are not handwriting.
         & (areas <= 0.75 * heights * widths)
         # Nor are bands far thicker than a pen stroke (a striped desk, a bar code).
-        & (stroke_widths(components)[1:] <= MAX_STROKE_SHARE * heights)
+        & (components.stroke_widths[1:] <= MAX_STROKE_SHARE * heights)
     )
     chosen = np.sort(heights[plausible])[::-1]
     if chosen.size == 0:
@@ -131,7 +130,7 @@ def estimate_digit_height(components: Components, image_height: int) -> float:
 def build_atoms(components: Components, digit_height: float) -> list[Atom]:
     """Drop what cannot be a digit and join the pieces of broken digits."""
     height = max(float(MIN_DIGIT_HEIGHT), digit_height)
-    strokes = stroke_widths(components)
+    strokes = components.stroke_widths
     atoms: list[Atom] = []
     for index in range(1, components.count):
         x, y, w, h, area = (int(v) for v in components.stats[index])
