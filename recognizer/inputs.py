@@ -40,6 +40,7 @@ __all__ = [
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
 PDF_SUFFIX = ".pdf"
+READABLE_SUFFIXES = IMAGE_SUFFIXES | {PDF_SUFFIX}
 STDIN = "-"
 # A 600-dpi A4 scan is 35 Mpx; anything far above that is more likely a decompression bomb.
 DEFAULT_MAX_PIXELS = 100_000_000
@@ -103,7 +104,7 @@ def _supported_files(folder: Path, unreadable: list[InputError]) -> Iterator[Pat
     for root, _, names in os.walk(folder, onerror=report):
         for name in names:
             candidate = Path(root) / name
-            if candidate.suffix.lower() in IMAGE_SUFFIXES | {PDF_SUFFIX} and candidate.is_file():
+            if candidate.suffix.lower() in READABLE_SUFFIXES and candidate.is_file():
                 yield candidate
 
 

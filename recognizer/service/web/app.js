@@ -197,7 +197,9 @@ async function recognizeFile(file) {
   const bytes = await file.arrayBuffer();
   const upload = new WebSocket(url("/recognize"));
   upload.binaryType = "arraybuffer";
+  let answered = false;
   upload.onmessage = (event) => {
+    answered = true;
     const message = JSON.parse(event.data);
     if (message.type === "hello") {
       upload.send(bytes);
@@ -211,9 +213,6 @@ async function recognizeFile(file) {
       upload.close(1000);
     }
   };
-  let answered = false;
-  const onAnswer = upload.onmessage;
-  upload.onmessage = (event) => { answered = true; onAnswer(event); };
   upload.onclose = (event) => {
     if (answered && event.code === 1000) return;
     const why = event.code === 1009 ? "the file is larger than the server accepts (--max-upload-mb)"
