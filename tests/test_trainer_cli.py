@@ -136,8 +136,12 @@ def test_resume_without_checkpoint_is_a_clear_error(tmp_path: Path) -> None:
 def test_an_output_folder_that_cannot_be_written_fails_before_training(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_bytes(b"x")
+    # The other folder is a writable one under tmp_path: the test leaves nothing in the working directory.
+    writable = {"--output": str(tmp_path / "models"), "--checkpoints": str(tmp_path / "checkpoints")}
     for option in ("--output", "--checkpoints"):
-        result = runner.invoke(app, ["train", "--data", str(MNIST_SMALL), option, str(blocker / "models")])
+        folders = {**writable, option: str(blocker / "models")}
+        arguments = [item for pair in folders.items() for item in pair]
+        result = runner.invoke(app, ["train", "--data", str(MNIST_SMALL), *arguments])
         assert result.exit_code == 1
         assert f"{option} {blocker / 'models'}: cannot write there" in result.stderr
         assert "training on" not in result.stdout  # refused before any work

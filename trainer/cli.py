@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -35,7 +36,12 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _writable_folder(folder: Path, option: str) -> None:
-    """Create ``folder`` and prove it takes files now, not after an hour of training."""
+    """Prove ``folder`` takes files now, not after an hour of training; leave nothing behind.
+
+    Folders made for the test are removed again: whatever writes there later makes them itself,
+    and a run that stops early must not leave empty folders in the working directory.
+    """
+    missing = [path for path in (folder, *folder.parents) if not path.exists()]
     probe = folder / ".digitstream-write-test"
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -43,6 +49,10 @@ def _writable_folder(folder: Path, option: str) -> None:
         probe.unlink()
     except OSError as error:
         raise _fail(f"{option} {folder}: cannot write there ({error.strerror or error})") from None
+    finally:
+        for made in missing:  # deepest first
+            with contextlib.suppress(OSError):
+                made.rmdir()
 
 
 def train_command(
@@ -78,12 +88,13 @@ def train_command(
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the last checkpoint.")] = False,
 ) -> None:
     """Train the digit classifier on MNIST and write models/digits.{keras,tflite,json}."""
-    _writable_folder(output, "--output")
-    _writable_folder(checkpoints, "--checkpoints")
     try:
         mnist = load_mnist(data)
     except DataError as error:
         raise _fail(str(error)) from None
+    # After the data (no folders made for a run that cannot start), before any training.
+    _writable_folder(output, "--output")
+    _writable_folder(checkpoints, "--checkpoints")
     from recognizer.classifier import read_model_info
     from trainer.dataset import EpochRecipe
     from trainer.train import TrainConfig, train, training_metadata
@@ -243,6 +254,7 @@ def harvest_command(
         raise _fail(str(error)) from None
     if len(result.labels) == 0:
         raise _fail(f"no crops harvested from {scenes}: it holds no scenes with truth files")
+    output.parent.mkdir(parents=True, exist_ok=True)
     result.save(output)
     typer.echo(f"wrote {output}")
 
