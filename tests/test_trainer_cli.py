@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from recognizer.classifier import LiteRTClassifier, read_model_info
+from recognizer.classifier import LiteRTClassifier, find_model_dir, read_model_info
 from recognizer.cli import app
 from recognizer.normalize import normalize_digits
 from tests.conftest import MNIST_SMALL
@@ -122,6 +122,74 @@ def test_training_smoke_run_writes_a_loadable_model(tmp_path: Path, mnist_small:
     assert resumed.exit_code == 0, resumed.output
     assert "resuming after epoch 1" in resumed.output
     assert json.loads((output / "digits.json").read_text(encoding="utf-8"))["training"]["epochs_trained"] == 2
+
+
+def test_combine_ships_one_model_that_averages_its_towers(tmp_path: Path, mnist_small: dict[str, np.ndarray]) -> None:
+    small = tmp_path / "small"
+    trained = runner.invoke(
+        app,
+        ["train", "--data", str(MNIST_SMALL), "--limit", "1000", "--epochs", "1", "--width", "0.5"]
+        + ["--samples-per-style", "20", "--not-a-digit", "50"]
+        + ["--output", str(small), "--checkpoints", str(tmp_path / "checkpoints")],
+    )
+    assert trained.exit_code == 0, trained.output
+    combined = tmp_path / "combined"
+    result = runner.invoke(
+        app, ["combine", str(find_model_dir()), str(small), "--data", str(MNIST_SMALL), "--output", str(combined)]
+    )
+    assert result.exit_code == 0, result.output
+    digits = normalize_digits(list(mnist_small["x_test"][:100]))
+    towers = [
+        LiteRTClassifier(read_model_info(folder)).classify(digits).probabilities for folder in (find_model_dir(), small)
+    ]
+    together = LiteRTClassifier(read_model_info(combined)).classify(digits).probabilities
+    np.testing.assert_allclose(together, (towers[0] + towers[1]) / 2, atol=1e-4)
+    metadata = json.loads((combined / "digits.json").read_text(encoding="utf-8"))
+    assert [tower["model"] for tower in metadata["training"]["towers"]] == [str(find_model_dir()), str(small)]
+    assert metadata["test"]["mnist_count"] == len(mnist_small["y_test"])
+
+
+def test_combine_names_what_is_not_a_model(tmp_path: Path) -> None:
+    lonely = runner.invoke(app, ["combine", str(find_model_dir()), "--data", str(MNIST_SMALL)])
+    assert lonely.exit_code == 1
+    assert "at least two" in lonely.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = runner.invoke(
+        app, ["combine", str(find_model_dir()), str(empty), "--data", str(MNIST_SMALL), "--output", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 1
+    assert f"{empty}: not a model folder" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_fine_tuning_with_weight_averaging_ships_the_averaged_model(
+    tmp_path: Path, mnist_small: dict[str, np.ndarray]
+) -> None:
+    output = tmp_path / "tuned"
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--data", str(MNIST_SMALL),
+            "--init-from", str(find_model_dir() / "digits.keras"),
+            "--limit", "1000",
+            "--epochs", "1",
+            "--learning-rate", "1e-4",
+            "--ema", "0.99",
+            "--samples-per-style", "20",
+            "--not-a-digit", "50",
+            "--output", str(output),
+            "--checkpoints", str(tmp_path / "checkpoints"),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    metadata = json.loads((output / "digits.json").read_text(encoding="utf-8"))
+    assert "EMA 0.99" in metadata["training"]["recipe"]["optimizer"]
+    # A few gentle steps from the shipped model, averaged: it must still read digits as well.
+    classifier = LiteRTClassifier(read_model_info(output))
+    predictions = classifier.classify(normalize_digits(list(mnist_small["x_test"][:300])))
+    assert float(np.mean(predictions.labels == mnist_small["y_test"][:300])) >= 0.97
 
 
 def test_resume_without_checkpoint_is_a_clear_error(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from trainer.data import DataError, load_mnist
+from trainer.data import DataError, Mnist, load_mnist
 
 if TYPE_CHECKING:
     from trainer.evaluate import Evaluation
@@ -85,6 +85,15 @@ def train_command(
             help="Crops from `digits harvest` to add to every epoch. Repeat for several.", exists=True, dir_okay=False
         ),
     ] = None,
+    ema: Annotated[
+        float | None,
+        typer.Option(
+            min=0.5, max=0.99999, help="Ship the moving average of the weights with this momentum (e.g. 0.999)."
+        ),
+    ] = None,
+    width: Annotated[
+        float, typer.Option(min=0.25, max=2.0, help="Scale the network's filters and units (from scratch only).")
+    ] = 1.0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the last checkpoint.")] = False,
 ) -> None:
     """Train the digit classifier on MNIST and write models/digits.{keras,tflite,json}."""
@@ -95,7 +104,6 @@ def train_command(
     # After the data (no folders made for a run that cannot start), before any training.
     _writable_folder(output, "--output")
     _writable_folder(checkpoints, "--checkpoints")
-    from recognizer.classifier import read_model_info
     from trainer.dataset import EpochRecipe
     from trainer.train import TrainConfig, train, training_metadata
 
@@ -115,6 +123,8 @@ def train_command(
         ),
         init_from=init_from,
         harvests=tuple(harvest or ()),
+        ema_momentum=ema,
+        width=width,
     )
     try:
         result = train(config, mnist, resume=resume, log=typer.echo)
@@ -122,17 +132,23 @@ def train_command(
         raise _fail(str(error)) from None
     import keras
 
-    from trainer.evaluate import evaluate
-    from trainer.export import export_model, write_metadata
-    from trainer.model import INPUT_SHAPE
-
     best = keras.models.load_model(result.best_model, compile=False)
-    files = export_model(best, output)
     training = training_metadata(config, result, mnist.source)
     if init_from is not None and (init_from.parent / "digits.json").is_file():
         # Fine-tuning a shipped model: keep the recipe of the run it started from.
         base = json.loads((init_from.parent / "digits.json").read_text(encoding="utf-8"))
         training["based_on"] = base.get("training", {})
+    _ship(best, output, training, mnist)
+
+
+def _ship(model: Any, output: Path, training: dict[str, Any], mnist: Mnist) -> None:
+    """Export ``model`` to ``output``, write digits.json, and record its MNIST test results there."""
+    from recognizer.classifier import LiteRTClassifier, read_model_info
+    from trainer.evaluate import evaluate
+    from trainer.export import export_model, write_metadata
+    from trainer.model import INPUT_SHAPE
+
+    files = export_model(model, output)
     metadata: dict[str, Any] = {
         "name": "digitstream-cnn",
         "classes": [str(d) for d in range(10)] + ["not a digit"],
@@ -143,13 +159,11 @@ def train_command(
             "ink": "bright on black",
             "normalisation": "recognizer.normalize.normalize_digit (20x20 box, centre of mass at (14, 14))",
         },
-        "parameters": int(best.count_params()),
+        "parameters": int(model.count_params()),
         "files": files,
         "training": training,
     }
     write_metadata(output, metadata)
-    from recognizer.classifier import LiteRTClassifier
-
     evaluation = evaluate(LiteRTClassifier(read_model_info(output)), mnist.x_test, mnist.y_test)
     metadata["test"] = test_results(evaluation)
     write_metadata(output, metadata)
@@ -157,6 +171,51 @@ def train_command(
         f"wrote {output}/digits.keras and digits.tflite: MNIST test accuracy {evaluation.accuracy:.4%} "
         f"over {evaluation.count} digits"
     )
+
+
+def combine_command(
+    towers: Annotated[
+        list[Path],
+        typer.Argument(help="Model folders written by `digits train` (each with digits.keras and digits.json)."),
+    ],
+    data: DataOption = None,
+    output: Annotated[Path, typer.Option(help="Where the combined model is written.", file_okay=False)] = Path(
+        "models"
+    ),
+) -> None:
+    """Average the answers of separately trained networks in one model (an ensemble in one file)."""
+    if len(towers) < 2:
+        raise _fail("combine needs at least two model folders")
+    for folder in towers:
+        if not (folder / "digits.keras").is_file() or not (folder / "digits.json").is_file():
+            raise _fail(f"{folder}: not a model folder (needs digits.keras and digits.json)")
+    try:
+        mnist = load_mnist(data)
+    except DataError as error:
+        raise _fail(str(error)) from None
+    _writable_folder(output, "--output")
+    import keras
+
+    from trainer.model import average_towers
+    from trainer.train import check_compatible
+
+    loaded = []
+    records = []
+    for folder in towers:
+        try:
+            model = keras.models.load_model(folder / "digits.keras", compile=False)
+            check_compatible(model, folder)
+            record = json.loads((folder / "digits.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise _fail(f"{folder}: {error}") from None
+        loaded.append(model)
+        records.append({"model": str(folder), **record.get("training", {}), "test": record.get("test", {})})
+    combined = average_towers(loaded)
+    training = {
+        "combined": f"mean of the probabilities of {len(loaded)} separately trained networks",
+        "towers": records,
+    }
+    _ship(combined, output, training, mnist)
 
 
 def test_results(evaluation: Evaluation) -> dict[str, object]:
@@ -263,3 +322,4 @@ def register(app: typer.Typer) -> None:
     app.command("train")(train_command)
     app.command("harvest")(harvest_command)
     app.command("evaluate")(evaluate_command)
+    app.command("combine")(combine_command)

@@ -9,8 +9,6 @@ from typing import Any
 
 import keras
 
-from trainer.model import build_model
-
 __all__ = ["export_model", "sha256_of", "write_metadata"]
 
 
@@ -20,7 +18,7 @@ def sha256_of(path: Path) -> str:
 
 def _inference_copy(model: keras.Model) -> keras.Model:
     # A fresh, uncompiled copy: the shipped file then holds no optimizer state (a third of its size).
-    fresh = build_model()
+    fresh = keras.models.clone_model(model)
     fresh.set_weights(model.get_weights())
     return fresh
 

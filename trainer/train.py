@@ -25,7 +25,7 @@ import numpy.typing as npt
 from trainer.data import Mnist, split_validation
 from trainer.dataset import EpochRecipe, build_epoch, normalized_mnist
 
-__all__ = ["TrainConfig", "TrainResult", "train"]
+__all__ = ["TrainConfig", "TrainResult", "check_compatible", "train"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,11 @@ class TrainConfig:
     init_from: Path | None = None
     # Crops harvested from rendered scenes by trainer.harvest (see the README's model card).
     harvests: tuple[Path, ...] = ()
+    # Keep an exponential moving average of the weights and ship it (None: the raw weights).
+    # The average of many nearby solutions generalises better than the last step's.
+    ema_momentum: float | None = None
+    # Scales the network's filters and units (trainer.model.build_model).
+    width: float = 1.0
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -53,17 +58,20 @@ class TrainConfig:
             raise ValueError(f"batch size must be at least 1, got {self.batch_size}")
         if self.limit is not None and self.limit < 100:
             raise ValueError(f"--limit must be at least 100 digits, got {self.limit}")
+        if self.ema_momentum is not None and not 0.0 < self.ema_momentum < 1.0:
+            raise ValueError(f"--ema must be between 0 and 1, got {self.ema_momentum}")
 
     def recipe_summary(self) -> dict[str, Any]:
         return {
             "epochs_planned": self.epochs,
             "batch_size": self.batch_size,
-            "optimizer": "Adam",
+            "optimizer": "Adam" + (f", weights averaged (EMA {self.ema_momentum})" if self.ema_momentum else ""),
             "learning_rate": f"cosine {self.learning_rate} -> {self.final_learning_rate} per epoch",
             "loss": "sparse categorical cross-entropy, 11 classes (10 = not a digit)",
             "validation": f"{self.validation_fraction:.0%} of the MNIST training set, stratified (never the test set)",
             "early_stopping": f"patience {self.patience} epochs on validation accuracy, counted in the second half",
             "seed": self.seed,
+            "width": self.width,
             "training_digits": self.limit or "all",
             "epoch_recipe": self.recipe.to_dict(),
             "augmentation": (
@@ -148,11 +156,15 @@ def cosine_learning_rate(config: TrainConfig, epoch: int) -> float:
     return config.final_learning_rate + (config.learning_rate - config.final_learning_rate) * cosine
 
 
-def _compile(model: Any, learning_rate: float) -> None:
+def _compile(model: Any, learning_rate: float, ema_momentum: float | None) -> None:
     import keras
 
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        optimizer=keras.optimizers.Adam(
+            learning_rate=learning_rate,
+            use_ema=ema_momentum is not None,
+            ema_momentum=ema_momentum or 0.99,
+        ),
         loss=keras.losses.SparseCategoricalCrossentropy(),
         metrics=["accuracy"],
     )
@@ -200,11 +212,14 @@ def train(config: TrainConfig, data: Mnist, resume: bool, log: Any = print) -> T
                 model = keras.models.load_model(config.init_from, compile=False)
             except (OSError, ValueError) as error:
                 raise ValueError(f"--init-from {config.init_from}: cannot load ({error})") from error
-            _check_compatible(model, config.init_from)
+            try:
+                check_compatible(model, config.init_from)
+            except ValueError as error:
+                raise ValueError(f"--init-from {error}") from error
             log(f"fine-tuning from {config.init_from}")
         else:
-            model = build_model()
-        _compile(model, config.learning_rate)
+            model = build_model(width=config.width)
+        _compile(model, config.learning_rate, config.ema_momentum)
     harvested = _load_harvests(config.harvests)
     if harvested is not None:
         log(f"adding {len(harvested[0])} harvested crops to every epoch")
@@ -236,11 +251,13 @@ def train(config: TrainConfig, data: Mnist, resume: bool, log: Any = print) -> T
                 batch_size=config.batch_size,
                 epochs=epoch + 1,
                 initial_epoch=epoch,
-                validation_data=validation,
                 verbose=verbose,
                 shuffle=True,
             )
             metrics = {name: float(values[-1]) for name, values in history.history.items()}
+            # Validated after fit returns: with EMA, that is when the averaged weights are in the model.
+            val_loss, val_accuracy = model.evaluate(*validation, batch_size=512, verbose=0)
+            metrics["val_loss"], metrics["val_accuracy"] = float(val_loss), float(val_accuracy)
             metrics["learning_rate"] = learning_rate
             state.history.append(metrics)
             state.completed_epochs = epoch + 1
@@ -283,11 +300,13 @@ def _save_atomically(model: Any, path: Path) -> None:
     temporary.replace(path)
 
 
-def _check_compatible(model: Any, path: Path) -> None:
-    """A model to fine-tune must be this project's network: the export rebuilds it layer for layer."""
-    from trainer.model import build_model
+def check_compatible(model: Any, path: Path) -> None:
+    """A model to fine-tune or combine must take MNIST crops and answer with this project's classes."""
+    from trainer.model import CLASS_COUNT, INPUT_SHAPE
 
-    try:
-        build_model().set_weights(model.get_weights())
-    except ValueError as error:
-        raise ValueError(f"--init-from {path}: not a digitstream model ({error})") from error
+    inputs, outputs = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
+    if inputs != INPUT_SHAPE or outputs != (CLASS_COUNT,):
+        raise ValueError(
+            f"{path}: not a digitstream model (takes {inputs}, gives {outputs}; "
+            f"needs {INPUT_SHAPE} -> {CLASS_COUNT} classes)"
+        )
