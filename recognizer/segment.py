@@ -91,14 +91,16 @@ def find_components(mask: Image) -> Components:
     return Components(labels=np.asarray(labels, np.int32), stats=np.asarray(stats, np.int32), count=count)
 
 
-def estimate_digit_height(components: Components, image_height: int) -> float:
+def estimate_digit_height(
+    components: Components, image_height: int, ignore: npt.NDArray[np.bool_] | None = None
+) -> float:
     """The height of the handwriting: the tallest cluster of at least three digit-like components.
 
     Print near the numbers (labels, a page under a sticky note) often outnumbers
     the digits a hundred to one, so a median would measure the print. Handwritten
     digits are the largest repeated shapes on the page: take the tallest height
     shared (within a factor 1.33) by three or more components. Returns 0 when
-    nothing looks like a digit.
+    nothing looks like a digit. Components flagged in ``ignore`` do not count.
     """
     stats = components.stats[1:]
     if stats.size == 0:
@@ -117,6 +119,8 @@ def estimate_digit_height(components: Components, image_height: int) -> float:
         # Nor are bands far thicker than a pen stroke (a striped desk, a bar code).
         & (components.stroke_widths[1:] <= MAX_STROKE_SHARE * heights)
     )
+    if ignore is not None:
+        plausible &= ~ignore[1:]
     chosen = np.sort(heights[plausible])[::-1]
     if chosen.size == 0:
         return 0.0
