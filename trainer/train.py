@@ -217,6 +217,8 @@ def train(config: TrainConfig, data: Mnist, resume: bool, log: Any = print) -> T
             except ValueError as error:
                 raise ValueError(f"--init-from {error}") from error
             log(f"fine-tuning from {config.init_from}")
+            if config.width != 1.0:
+                log("--width shapes new networks only; the network fine-tuned keeps its own")
         else:
             model = build_model(width=config.width)
         _compile(model, config.learning_rate, config.ema_momentum)
