@@ -233,16 +233,12 @@ class _Unblobbed:
     blob: npt.NDArray[np.bool_]
 
 
-def drop_blobs(mask: Image) -> Image:
+def _drop_blobs(mask: Image) -> _Unblobbed:
     """Remove dots, blobs and thick bands: shapes far thicker than any pen stroke.
 
     A dotted tablecloth, a logo or a shadow edge would otherwise steer the skew
     estimate and the digit-height estimate, and be read as 0s and 1s.
     """
-    return _drop_blobs(mask).mask
-
-
-def _drop_blobs(mask: Image) -> _Unblobbed:
     components = find_components(mask)
     blob = np.zeros(components.count, dtype=bool)
     if components.count <= 1:

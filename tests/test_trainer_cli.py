@@ -163,6 +163,25 @@ def test_combine_names_what_is_not_a_model(tmp_path: Path) -> None:
     assert not (tmp_path / "o").exists()
 
 
+def test_combine_refuses_a_network_with_other_classes(tmp_path: Path) -> None:
+    import keras
+
+    ten_classes = tmp_path / "ten"
+    ten_classes.mkdir()
+    inputs = keras.Input(shape=(28, 28, 1))
+    keras.Model(inputs, keras.layers.Dense(10)(keras.layers.Flatten()(inputs))).save(ten_classes / "digits.keras")
+    (ten_classes / "digits.json").write_text("{}", encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["combine", str(find_model_dir()), str(ten_classes), "--data", str(MNIST_SMALL)]
+        + ["--output", str(tmp_path / "o")],
+    )
+    assert result.exit_code == 1
+    assert f"error: {ten_classes}: not a digitstream model" in result.output
+    assert f"{ten_classes}: {ten_classes}" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
 def test_fine_tuning_with_weight_averaging_ships_the_averaged_model(
     tmp_path: Path, mnist_small: dict[str, np.ndarray]
 ) -> None:

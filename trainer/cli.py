@@ -204,10 +204,13 @@ def combine_command(
     for folder in towers:
         try:
             model = keras.models.load_model(folder / "digits.keras", compile=False)
-            check_compatible(model, folder)
             record = json.loads((folder / "digits.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise _fail(f"{folder}: {error}") from None
+        try:
+            check_compatible(model, folder)  # its message names the folder
+        except ValueError as error:
+            raise _fail(str(error)) from None
         loaded.append(model)
         records.append({"model": str(folder), **record.get("training", {}), "test": record.get("test", {})})
     combined = average_towers(loaded)
