@@ -5,8 +5,8 @@ formats, upload them or replay them as a camera, and check that nothing on the w
 loses a digit. How well the recognizer does on all samples is tests/test_samples.py's job.
 """
 
-# A phone photo (1280x720, blue ink on a lined sheet).
-CLEAN_PHOTO = "photos/photo_013_coloured_ink.jpg"
+# A 1280x720 camera photo (a webcam's orange cast, noise and blur; printed labels beside the digits).
+CLEAN_PHOTO = "photos/photo_007_webcam.jpg"
 # A dim 1280x720 pencil photo the live-service tests turn into a camera video.
 LIVE_PHOTO = "photos/photo_014_pencil_dim.jpg"
 # A scanned page.

@@ -182,7 +182,7 @@ def test_combine_refuses_a_network_with_other_classes(tmp_path: Path) -> None:
     assert not (tmp_path / "o").exists()
 
 
-def test_fine_tuning_with_weight_averaging_ships_the_averaged_model(
+def test_fine_tuning_with_weight_averaging_and_a_lighter_reject_class(
     tmp_path: Path, mnist_small: dict[str, np.ndarray]
 ) -> None:
     output = tmp_path / "tuned"
@@ -196,6 +196,7 @@ def test_fine_tuning_with_weight_averaging_ships_the_averaged_model(
             "--epochs", "1",
             "--learning-rate", "1e-4",
             "--ema", "0.99",
+            "--reject-weight", "0.5",
             "--samples-per-style", "20",
             "--not-a-digit", "50",
             "--output", str(output),
@@ -205,6 +206,7 @@ def test_fine_tuning_with_weight_averaging_ships_the_averaged_model(
     assert result.exit_code == 0, result.output
     metadata = json.loads((output / "digits.json").read_text(encoding="utf-8"))
     assert "EMA 0.99" in metadata["training"]["recipe"]["optimizer"]
+    assert "not-a-digit examples weighted 0.5" in metadata["training"]["recipe"]["loss"]
     # A few gentle steps from the shipped model, averaged: it must still read digits as well.
     classifier = LiteRTClassifier(read_model_info(output))
     predictions = classifier.classify(normalize_digits(list(mnist_small["x_test"][:300])))

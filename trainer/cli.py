@@ -94,6 +94,14 @@ def train_command(
     width: Annotated[
         float, typer.Option(min=0.25, max=2.0, help="Scale the network's filters and units (from scratch only).")
     ] = 1.0,
+    reject_weight: Annotated[
+        float,
+        typer.Option(
+            min=0.01,
+            max=1.0,
+            help="Loss weight of not-a-digit examples; below 1, odd real digits are rejected less often.",
+        ),
+    ] = 1.0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the last checkpoint.")] = False,
 ) -> None:
     """Train the digit classifier on MNIST and write models/digits.{keras,tflite,json}."""
@@ -125,6 +133,7 @@ def train_command(
         harvests=tuple(harvest or ()),
         ema_momentum=ema,
         width=width,
+        reject_weight=reject_weight,
     )
     try:
         result = train(config, mnist, resume=resume, log=typer.echo)

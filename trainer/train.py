@@ -50,6 +50,9 @@ class TrainConfig:
     ema_momentum: float | None = None
     # Scales the network's filters and units (trainer.model.build_model).
     width: float = 1.0
+    # Loss weight of not-a-digit examples. Below 1 the model needs more evidence before it
+    # calls an odd but real digit "not a digit" (on MNIST that answer is always wrong).
+    reject_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -60,6 +63,8 @@ class TrainConfig:
             raise ValueError(f"--limit must be at least 100 digits, got {self.limit}")
         if self.ema_momentum is not None and not 0.0 < self.ema_momentum < 1.0:
             raise ValueError(f"--ema must be between 0 and 1, got {self.ema_momentum}")
+        if not 0.0 < self.reject_weight <= 1.0:
+            raise ValueError(f"--reject-weight must be in (0, 1], got {self.reject_weight}")
 
     def recipe_summary(self) -> dict[str, Any]:
         return {
@@ -67,11 +72,13 @@ class TrainConfig:
             "batch_size": self.batch_size,
             "optimizer": "Adam" + (f", weights averaged (EMA {self.ema_momentum})" if self.ema_momentum else ""),
             "learning_rate": f"cosine {self.learning_rate} -> {self.final_learning_rate} per epoch",
-            "loss": "sparse categorical cross-entropy, 11 classes (10 = not a digit)",
+            "loss": "sparse categorical cross-entropy, 11 classes (10 = not a digit)"
+            + (f", not-a-digit examples weighted {self.reject_weight}" if self.reject_weight != 1.0 else ""),
             "validation": f"{self.validation_fraction:.0%} of the MNIST training set, stratified (never the test set)",
             "early_stopping": f"patience {self.patience} epochs on validation accuracy, counted in the second half",
             "seed": self.seed,
-            "width": self.width,
+            # A fine-tuned network keeps the width it was built with (see based_on).
+            "width": self.width if self.init_from is None else "that of the network fine-tuned",
             "training_digits": self.limit or "all",
             "epoch_recipe": self.recipe.to_dict(),
             "augmentation": (
@@ -154,6 +161,14 @@ def cosine_learning_rate(config: TrainConfig, epoch: int) -> float:
     progress = epoch / max(1, config.epochs - 1)
     cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
     return config.final_learning_rate + (config.learning_rate - config.final_learning_rate) * cosine
+
+
+def _class_weights(reject_weight: float) -> dict[int, float] | None:
+    from trainer.model import CLASS_COUNT
+
+    if reject_weight == 1.0:
+        return None
+    return {label: 1.0 for label in range(CLASS_COUNT - 1)} | {CLASS_COUNT - 1: reject_weight}
 
 
 def _compile(model: Any, learning_rate: float, ema_momentum: float | None) -> None:
@@ -250,6 +265,7 @@ def train(config: TrainConfig, data: Mnist, resume: bool, log: Any = print) -> T
             history = model.fit(
                 epoch_x,
                 epoch_y,
+                class_weight=_class_weights(config.reject_weight),
                 batch_size=config.batch_size,
                 epochs=epoch + 1,
                 initial_epoch=epoch,
