@@ -45,6 +45,8 @@ RELATIVE_INK = 0.3
 PAPER_EDGE = 40.0
 PAPER_MIN_SHARE = 0.02
 PAPER_MIN_LIGHTNESS = 0.45
+# How much rougher than the smoothest light region another one may be and still be paper.
+PAPER_MAX_ROUGHNESS = 4.0
 # Digits taller than this (working px) are read at half resolution: MNIST itself is 20 px
 # tall, so nothing is lost, and every later step costs a quarter.
 POOL_ABOVE_HEIGHT = 34
@@ -106,6 +108,14 @@ def ink_map(image: Image) -> Image:
     return strongest
 
 
+def _fine_texture(image: Image, size: tuple[int, int]) -> Image:
+    """Mean absolute Laplacian of the lightness at twice the thumbnail's resolution, at thumbnail size."""
+    fine = cv2.resize(image, (size[0] * 2, size[1] * 2), interpolation=cv2.INTER_AREA)
+    gray = cv2.cvtColor(fine, cv2.COLOR_BGR2GRAY) if fine.ndim == 3 else fine
+    laplacian = np.abs(cv2.Laplacian(gray.astype(np.float32), cv2.CV_32F, ksize=3))
+    return cv2.resize(laplacian, size, interpolation=cv2.INTER_AREA)
+
+
 def find_paper(image: Image) -> Image | None:
     """Mask of the paper in a photo, or None when the paper fills the picture (a scan).
 
@@ -133,14 +143,25 @@ def find_paper(image: Image) -> Image | None:
     lightness = channels[0]
     reference = float(np.percentile(lightness, 98))
     area = smooth.size
-    paper: Image = np.zeros_like(smooth)
+    candidates: list[tuple[npt.NDArray[np.bool_], float]] = []
+    texture: Image | None = None
     for index in range(1, count):
         if stats[index, cv2.CC_STAT_AREA] < PAPER_MIN_SHARE * area:
             continue
         region = labels == index
         if float(lightness[region].mean()) < PAPER_MIN_LIGHTNESS * reference:
             continue
-        paper[region] = 255
+        if texture is None:
+            texture = _fine_texture(image, size)
+        candidates.append((region, float(np.median(texture[region]))))
+    paper: Image = np.zeros_like(smooth)
+    # A light desk (pale wood) can be as bright and, at thumbnail size, as smooth as the sheet,
+    # but its grain is much rougher than paper at a finer scale. Camera noise, print and
+    # security patterns roughen the sheet too, so the bar is relative to the smoothest region.
+    smoothest = min((roughness for _, roughness in candidates), default=0.0)
+    for region, roughness in candidates:
+        if roughness <= PAPER_MAX_ROUGHNESS * max(smoothest, 2.0):
+            paper[region] = 255
     # Ruled lines and writing cut the paper into strips; bridge those thin cuts, then fill the
     # holes the ink leaves. (A convex hull would also take in the desk between a sheet and a
     # light stripe or shadow touching it.)

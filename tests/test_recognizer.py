@@ -145,6 +145,31 @@ def test_page_turned_sideways_is_read_upright(
     assert reading.text == "4071 3862 925"
 
 
+def on_pale_wood(sheet: np.ndarray, seed: int) -> np.ndarray:
+    """A colour photo of ``sheet`` lying on a pale wooden desk whose dark grain runs down the picture."""
+    rng = np.random.default_rng(seed)
+    height, width = sheet.shape
+    desk = np.empty((height, int(width * 1.7), 3), np.float32)
+    desk[:] = (115, 165, 205)  # BGR
+    for _ in range(int(desk.shape[1] * 0.6)):
+        x, top = int(rng.integers(0, desk.shape[1])), int(rng.integers(-height // 2, height))
+        bottom = top + int(rng.integers(height // 6, height))
+        thickness = int(rng.integers(1, 3))
+        cv2.line(desk, (x, top), (x + int(rng.integers(-3, 4)), bottom), (55.0, 95.0, 140.0), thickness)
+    blurred = cv2.GaussianBlur(desk, (3, 3), 0)
+    blurred[:, :width] = sheet[:, :, None]
+    return np.asarray(blurred.clip(0, 255), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_grain_of_a_pale_desk_beside_the_sheet_is_not_read(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], seed: int
+) -> None:
+    """Light wood is as bright as paper; its streaks, each a perfect 1, must not be read."""
+    page, _ = page_with(["4096", "317"], clear_digits, seed=seed)
+    assert read_text(recognizer, on_pale_wood(page, seed)) == "4096 317"
+
+
 def test_boxes_are_in_original_pixels(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
     page, boxes = page_with(["4071"], clear_digits, seed=9)
     reading = recognizer.read(Frame(page, "test"))
