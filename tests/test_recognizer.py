@@ -94,6 +94,27 @@ def test_digits_in_form_boxes_that_touch_the_frames(
     assert read_text(recognizer, page) == "8146"
 
 
+@pytest.mark.parametrize(("number", "seed"), [("5020", 0), ("2050", 1), ("7030", 3)])
+def test_digits_filling_a_comb_field_keep_their_flat_strokes(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], number: str, seed: int
+) -> None:
+    """A printed comb field (one frame, dividers at a regular pitch) 3 px above and below the digits.
+
+    The flat top of a 5 or 7 and the ends of a 0 run along the frame a few pixels from it:
+    only the printed line may go, not every straight stroke near it.
+    """
+    page, boxes = page_with([number], clear_digits, gap=0.45, seed=seed)
+    top = min(y for _, y, _, _ in boxes) - 3
+    bottom = max(y + h for _, y, _, h in boxes) + 3
+    left, right = boxes[0][0] - 10, boxes[-1][0] + boxes[-1][2] + 10
+    cv2.rectangle(page, (left, top), (right, bottom), 60, 2)
+    pitch = (right - left) / len(boxes)
+    for cell in range(1, len(boxes)):
+        divider = int(round(left + cell * pitch))
+        cv2.line(page, (divider, top), (divider, bottom), 60, 2)
+    assert read_text(recognizer, page) == number
+
+
 def test_skewed_page(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
     page, _ = page_with(["90817", "2463"], clear_digits, seed=3)
     rotation = cv2.getRotationMatrix2D((PAGE_WIDTH / 2, PAGE_HEIGHT / 2), 6.0, 1.0)
