@@ -45,8 +45,11 @@ RELATIVE_INK = 0.3
 PAPER_EDGE = 40.0
 PAPER_MIN_SHARE = 0.02
 PAPER_MIN_LIGHTNESS = 0.45
-# How much rougher than the smoothest light region another one may be and still be paper.
+# How much rougher than the smoothest light region another one may be and still be paper,
+# and the least roughness that bar is taken from (a clean scan or a rendered sheet is almost
+# perfectly smooth; a few times nothing would turn away paper with a faint pattern).
 PAPER_MAX_ROUGHNESS = 4.0
+PAPER_MIN_ROUGHNESS = 2.0
 # Digits taller than this (working px) are read at half resolution: MNIST itself is 20 px
 # tall, so nothing is lost, and every later step costs a quarter.
 POOL_ABOVE_HEIGHT = 34
@@ -160,7 +163,7 @@ def find_paper(image: Image) -> Image | None:
     # security patterns roughen the sheet too, so the bar is relative to the smoothest region.
     smoothest = min((roughness for _, roughness in candidates), default=0.0)
     for region, roughness in candidates:
-        if roughness <= PAPER_MAX_ROUGHNESS * max(smoothest, 2.0):
+        if roughness <= PAPER_MAX_ROUGHNESS * max(smoothest, PAPER_MIN_ROUGHNESS):
             paper[region] = 255
     # Ruled lines and writing cut the paper into strips; bridge those thin cuts, then fill the
     # holes the ink leaves. (A convex hull would also take in the desk between a sheet and a

@@ -122,15 +122,20 @@ class _Frames:
     grids: list[tuple[int, int, int, int]]
 
 
+def _near_fullest_row(band: npt.NDArray[np.bool_], rows: range) -> npt.NDArray[np.bool_]:
+    """The pixels of ``band`` within 2 rows of the fullest of ``rows``: a printed line, not strokes beside it."""
+    centre = rows.start + int(np.argmax(band[rows.start : rows.stop].sum(axis=1)))
+    low, high = max(0, centre - 2), min(band.shape[0], centre + 3)
+    line = np.zeros_like(band)
+    line[low:high] = band[low:high]
+    return line
+
+
 def _side_line(upright: npt.NDArray[np.bool_], columns: range) -> npt.NDArray[np.bool_] | None:
     """The vertical line in ``columns`` that covers at least 85% of the height, or None."""
     if len(columns) == 0:
         return None
-    counts = upright[:, columns.start : columns.stop].sum(axis=0)
-    centre = columns.start + int(np.argmax(counts))
-    low, high = max(0, centre - 2), min(upright.shape[1], centre + 3)
-    line = np.zeros_like(upright)
-    line[:, low:high] = upright[:, low:high]
+    line = _near_fullest_row(upright.T, columns).T
     if line.any(axis=1).mean() < 0.85:
         return None
     return line
@@ -144,12 +149,8 @@ def _edge_line(band: npt.NDArray[np.bool_], stretch: int) -> npt.NDArray[np.bool
     line = np.zeros_like(band)
     for start in range(0, band.shape[1], stretch):
         part = band[:, start : start + stretch]
-        counts = part.sum(axis=1)
-        if not counts.any():
-            continue
-        centre = int(np.argmax(counts))
-        low, high = max(0, centre - 2), min(band.shape[0], centre + 3)
-        line[low:high, start : start + stretch] = part[low:high]
+        if part.any():
+            line[:, start : start + stretch] = _near_fullest_row(part, range(part.shape[0]))
     return line
 
 

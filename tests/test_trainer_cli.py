@@ -18,6 +18,13 @@ from tests.conftest import MNIST_SMALL
 runner = CliRunner()
 
 
+def accuracy_of(model_dir: Path, mnist_small: dict[str, np.ndarray], count: int) -> float:
+    """Share of the first ``count`` test digits that the model written to ``model_dir`` reads right."""
+    classifier = LiteRTClassifier(read_model_info(model_dir))
+    predictions = classifier.classify(normalize_digits(list(mnist_small["x_test"][:count])))
+    return float(np.mean(predictions.labels == mnist_small["y_test"][:count]))
+
+
 def test_evaluate_prints_accuracy_as_json(tmp_path: Path) -> None:
     confusion = tmp_path / "confusion.png"
     result = runner.invoke(app, ["evaluate", "--data", str(MNIST_SMALL), "--json", "--confusion", str(confusion)])
@@ -100,10 +107,8 @@ def test_training_smoke_run_writes_a_loadable_model(tmp_path: Path, mnist_small:
     metadata = json.loads((output / "digits.json").read_text(encoding="utf-8"))
     assert metadata["training"]["epochs_trained"] == 1
     assert (tmp_path / "checkpoints" / "state.json").is_file()
-    classifier = LiteRTClassifier(read_model_info(output))
-    predictions = classifier.classify(normalize_digits(list(mnist_small["x_test"][:200])))
     # One epoch on 2,760 digits: far from the shipped model, far above chance.
-    assert float(np.mean(predictions.labels == mnist_small["y_test"][:200])) > 0.5
+    assert accuracy_of(output, mnist_small, 200) > 0.5
 
     resumed = runner.invoke(
         app,
@@ -208,9 +213,7 @@ def test_fine_tuning_with_weight_averaging_and_a_lighter_reject_class(
     assert "EMA 0.99" in metadata["training"]["recipe"]["optimizer"]
     assert "not-a-digit examples weighted 0.5" in metadata["training"]["recipe"]["loss"]
     # A few gentle steps from the shipped model, averaged: it must still read digits as well.
-    classifier = LiteRTClassifier(read_model_info(output))
-    predictions = classifier.classify(normalize_digits(list(mnist_small["x_test"][:300])))
-    assert float(np.mean(predictions.labels == mnist_small["y_test"][:300])) >= 0.97
+    assert accuracy_of(output, mnist_small, 300) >= 0.97
 
 
 def test_resume_without_checkpoint_is_a_clear_error(tmp_path: Path) -> None:

@@ -165,10 +165,11 @@ def cosine_learning_rate(config: TrainConfig, epoch: int) -> float:
 
 def _class_weights(reject_weight: float) -> dict[int, float] | None:
     from trainer.model import CLASS_COUNT
+    from trainer.styles import NOT_A_DIGIT
 
     if reject_weight == 1.0:
         return None
-    return {label: 1.0 for label in range(CLASS_COUNT - 1)} | {CLASS_COUNT - 1: reject_weight}
+    return {label: 1.0 for label in range(CLASS_COUNT)} | {NOT_A_DIGIT: reject_weight}
 
 
 def _compile(model: Any, learning_rate: float, ema_momentum: float | None) -> None:
@@ -242,6 +243,7 @@ def train(config: TrainConfig, data: Mnist, resume: bool, log: Any = print) -> T
         log(f"adding {len(harvested[0])} harvested crops to every epoch")
 
     verbose = 1 if sys.stdout.isatty() else 2
+    class_weight = _class_weights(config.reject_weight)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         1, mp_context=context, initializer=_init_worker, initargs=(train_x, train_y, harvested)
@@ -265,7 +267,7 @@ def train(config: TrainConfig, data: Mnist, resume: bool, log: Any = print) -> T
             history = model.fit(
                 epoch_x,
                 epoch_y,
-                class_weight=_class_weights(config.reject_weight),
+                class_weight=class_weight,
                 batch_size=config.batch_size,
                 epochs=epoch + 1,
                 initial_epoch=epoch,
