@@ -24,6 +24,12 @@ __all__ = ["RuleRemoval", "long_runs", "remove_rules", "strip_long_runs"]
 
 # OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
 Image = npt.NDArray[Any]
+# A box's side is its outermost column of vertical strokes at least this full against the fullest.
+SIDE_SHARE = 0.8
+# Boxes are drawn to hold a digit: a smaller closed shape is a loop of a digit or a printed letter.
+MIN_FRAME_HEIGHT = 0.8
+# A tilted line spreads over neighbouring rows, each still holding a good share of the fullest one.
+WIDEN_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -176,8 +182,52 @@ def _dividers(upright: npt.NDArray[np.bool_], height: int) -> npt.NDArray[np.boo
         offset = centre / pitch
         on_pitch = abs(offset - round(offset)) <= 0.2 or not (2 < centre < width - 3)
         if on_pitch:
-            keep[start:end] = True
+            # The line and 2 px either side, as for the sides: a printed line is often 2-3 px thick
+            # and only its fullest column passes as tall.
+            keep[max(0, start - 2) : end + 2] = True
     return keep
+
+
+def _frame_core(
+    component: npt.NDArray[np.bool_],
+    horizontal_runs: npt.NDArray[np.bool_],
+    vertical_runs: npt.NDArray[np.bool_],
+    x: int,
+    y: int,
+) -> tuple[int, int, int, int]:
+    """The box (x, y, w, h) spanned by a frame candidate's top and bottom lines and its outer sides.
+
+    A digit written across a box's line joins the frame and sticks out of it; measured
+    from the component's own bounds, the frame's top band would hold only the digit's
+    tip and its sides would seem short. The top and bottom lines are the fullest rows
+    of each half, the sides the outermost columns nearly as full as the fullest; each
+    is widened to the neighbouring rows or columns its pixels still fill (a slight tilt).
+    """
+    h, w = component.shape
+    rows = (component & horizontal_runs).sum(axis=1)
+    columns = (component & vertical_runs).sum(axis=0)
+    low, high = 0, h
+    if h >= 4 and rows.any():
+        low = _widen(rows, int(np.argmax(rows[: h // 2])), -1)
+        high = _widen(rows, h // 2 + int(np.argmax(rows[h // 2 :])), 1) + 1
+    start, stop = 0, w
+    if w >= 4 and columns.any():
+        # Outermost, not fullest: a comb field's dividers are as full as its sides.
+        left_half, right_half = columns[: w // 2], columns[w // 2 :]
+        if left_half.any():
+            start = _widen(columns, int(np.argmax(left_half >= SIDE_SHARE * left_half.max())), -1)
+        if right_half.any():
+            stop = _widen(columns, w - 1 - int(np.argmax(right_half[::-1] >= SIDE_SHARE * right_half.max())), 1) + 1
+    return x + start, y + low, stop - start, high - low
+
+
+def _widen(profile: npt.NDArray[np.int64], peak: int, step: int) -> int:
+    """From ``peak`` outwards (``step`` -1 or 1): one past the last index holding :data:`WIDEN_SHARE` of the peak's count."""
+    floor = WIDEN_SHARE * profile[peak]
+    index = peak
+    while 0 <= index + step < len(profile) and profile[index + step] >= floor and profile[index + step] > 0:
+        index += step
+    return int(np.clip(index + step, 0, len(profile) - 1))
 
 
 def _frames(mask: Image, rules: Image, height: float) -> _Frames:
@@ -200,7 +250,16 @@ def _frames(mask: Image, rules: Image, height: float) -> _Frames:
     grids: list[tuple[int, int, int, int]] = []
     for index in range(1, count):
         x, y, w, h, _ = (int(v) for v in stats[index])
-        if w < 0.6 * height or h < 0.6 * height or h > 3.5 * height:
+        if w < 0.6 * height or h < 0.6 * height:
+            continue
+        x, y, w, h = _frame_core(
+            labels[y : y + h, x : x + w] == index,
+            horizontal_runs[y : y + h, x : x + w],
+            vertical_runs[y : y + h, x : x + w],
+            x,
+            y,
+        )
+        if w < 0.6 * height or h < MIN_FRAME_HEIGHT * height or h > 3.5 * height:
             continue
         component = labels[y : y + h, x : x + w] == index
         across = component & horizontal_runs[y : y + h, x : x + w]

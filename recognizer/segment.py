@@ -32,6 +32,8 @@ Image = npt.NDArray[Any]
 MIN_DIGIT_HEIGHT = 7
 MIN_RELATIVE_HEIGHT = 0.5
 CLUSTER_SUPPORT = 3
+# Steps the height estimate may take from the tallest cluster towards the bulk of the digits.
+SETTLE_STEPS = 6
 # A pen stroke (or an inked-in loop) is at most this share of the digit height; a dot is all of it.
 MAX_STROKE_SHARE = 0.6
 # Ink covering more of its box than this is a blob; a heavily inked 8 or 0 with filled loops still covers less.
@@ -98,8 +100,9 @@ def estimate_digit_height(
 
     Print near the numbers (labels, a page under a sticky note) often outnumbers
     the digits a hundred to one, so a median would measure the print. Handwritten
-    digits are the largest repeated shapes on the page: take the tallest height
-    shared (within a factor 1.33) by three or more components. Returns 0 when
+    digits are the largest repeated shapes on the page: start from the tallest height
+    shared (within a factor 1.33) by three or more components, then settle on the
+    middle of the heights around it. Returns 0 when
     nothing looks like a digit. Components flagged in ``ignore`` do not count.
     """
     stats = components.stats[1:]
@@ -127,8 +130,25 @@ def estimate_digit_height(
     for height in np.unique(chosen)[::-1]:
         members = chosen[(chosen >= 0.75 * height) & (chosen <= 1.33 * height)]
         if members.size >= CLUSTER_SUPPORT:
-            return float(np.median(members))
+            return _settle(chosen, float(np.median(members)))
     return float(np.median(chosen))
+
+
+def _settle(heights: npt.NDArray[np.float64], start: float) -> float:
+    """Move from the tallest cluster's median to the middle of the handwriting's heights.
+
+    Found from the top, the cluster's median leans to the tallest digits (a 7 with a
+    long stem, a digit joined to a box's stub); a few steps of the median within the
+    same window settle on the bulk of the digits, and stop short of smaller print.
+    """
+    centre = start
+    for _ in range(SETTLE_STEPS):
+        members = heights[(heights >= 0.75 * centre) & (heights <= 1.33 * centre)]
+        moved = float(np.median(members))
+        if abs(moved - centre) < 0.5:
+            return moved
+        centre = moved
+    return centre
 
 
 def build_atoms(components: Components, digit_height: float) -> list[Atom]:

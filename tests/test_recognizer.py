@@ -9,6 +9,7 @@ import pytest
 from recognizer.normalize import normalize_digits
 from recognizer.pipeline import Recognizer
 from recognizer.reading import Frame
+from recognizer.segment import estimate_digit_height, find_components
 
 PAGE_WIDTH, PAGE_HEIGHT = 1000, 600
 DIGIT_HEIGHT = 56
@@ -113,6 +114,46 @@ def test_digits_filling_a_comb_field_keep_their_flat_strokes(
         divider = int(round(left + cell * pitch))
         cv2.line(page, (divider, top), (divider, bottom), 60, 2)
     assert read_text(recognizer, page) == number
+
+
+@pytest.mark.parametrize(("number", "seed"), [("41862", 4), ("90357", 5), ("26174", 6)])
+def test_digits_written_across_a_comb_fields_top_line(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], number: str, seed: int
+) -> None:
+    """Digits taller than their boxes, written from above the field's top line: people overflow small boxes.
+
+    The frame and its 3-px dividers must still be found (they are joined to every digit that
+    crosses the top line, and that joined shape reaches above the frame), so no divider is read as a 1.
+    """
+    page, boxes = page_with([number], clear_digits, gap=0.45, seed=seed)
+    top = min(y for _, y, _, _ in boxes) + DIGIT_HEIGHT // 3
+    bottom = max(y + h for _, y, _, h in boxes) + 4
+    left, right = boxes[0][0] - 10, boxes[-1][0] + boxes[-1][2] + 10
+    cv2.rectangle(page, (left, top), (right, bottom), 70, 3)
+    pitch = (right - left) / len(boxes)
+    for cell in range(1, len(boxes)):
+        divider = int(round(left + cell * pitch))
+        cv2.line(page, (divider, top), (divider, bottom), 70, 3)
+    assert read_text(recognizer, page) == number
+
+
+def test_digit_height_is_that_of_most_digits_not_the_tallest(clear_digits: dict[int, list[np.ndarray]]) -> None:
+    """Handwriting varies in size; every size rule downstream (joins, splits, boxes) is relative to this height.
+
+    Twenty digits from 38 to 66 px tall: the estimate is their middle, not the height of the tall few.
+    """
+    rng = np.random.default_rng(7)
+    page = np.zeros((PAGE_HEIGHT, PAGE_WIDTH), np.uint8)
+    heights = np.linspace(38, 66, 20).round().astype(int)
+    for index, height in enumerate(heights):
+        sample = clear_digits[index % 10][index // 10]
+        alpha = ink(sample, int(height), rng)
+        row, column = divmod(index, 10)
+        x, y = 40 + 90 * column, 80 + 200 * row
+        h, w = alpha.shape
+        page[y : y + h, x : x + w] = np.where(alpha > 0.5, 255, 0)
+    estimate = estimate_digit_height(find_components(page), PAGE_HEIGHT)
+    assert abs(estimate - float(np.median(heights))) <= 0.1 * float(np.median(heights))
 
 
 def test_skewed_page(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
