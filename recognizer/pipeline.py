@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from recognizer.classifier import Classifier
 from recognizer.decode import DecodedLine, decode_lines
-from recognizer.geometry import MIN_SKEW_DEGREES, Transform, estimate_skew, rotate_mask, rotate_quarter
+from recognizer.geometry import MIN_SKEW_DEGREES, Transform, crop_to_ink, estimate_skew, rotate_mask, rotate_quarter
 from recognizer.group import group_line
 from recognizer.prepare import measure_digit_height, prepare
 from recognizer.reading import DEFAULT_MIN_CONFIDENCE, Box, Frame, Line, Reading
@@ -37,6 +37,8 @@ NUMBER_GAP_FOR_STRUCTURE = 0.8
 Image = npt.NDArray[Any]
 
 
+# Ink is cropped with this many digit heights of blank space around it.
+CROP_MARGIN = 2.0
 # Smallest width or height that can hold a digit, in pixels.
 MIN_FRAME_SIDE = 8
 
@@ -158,6 +160,9 @@ def orient(
         if abs(skew) >= MIN_SKEW_DEGREES:
             mask, back = rotate_mask(mask, skew)
             transform = transform.then(back)
+    # Cropped after the skew is measured and corrected, so that both see the whole frame.
+    mask, back = crop_to_ink(mask, _margin(digit_height))
+    transform = transform.then(back)
     layout = lay_out_lines(mask, digit_height)
     if rotation is None and options.detect_rotation and judge is not None:
         upright = _line_structure(layout)
@@ -251,6 +256,12 @@ class Recognizer:
             rotation=rotation,
             skew_degrees=skew,
         )
+
+
+def _margin(digit_height: float) -> int:
+    """Blank space kept around the ink: a few digit heights, so that size checks made against
+    the mask's height (a shape taller than 0.4 of it is no digit) still hold for one line of digits."""
+    return int(round(CROP_MARGIN * digit_height))
 
 
 def _touches_edge(box: Box, transform: Transform) -> bool:
