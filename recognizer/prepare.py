@@ -293,7 +293,11 @@ def measure_digit_height(mask: Image, unblobbed: _Unblobbed | None = None) -> fl
     else:
         first = estimate_digit_height(find_components(mask), mask.shape[0])
     if first > 0:
-        second = estimate_digit_height(find_components(strip_long_runs(mask, max(16, int(2.5 * first)))), mask.shape[0])
+        stripped = strip_long_runs(mask, max(16, int(2.5 * first)))
+        if np.array_equal(stripped, mask):
+            # No rule or frame to strip: the same components again would give the same height.
+            return first
+        second = estimate_digit_height(find_components(stripped), mask.shape[0])
         return second or first
     longest = max(mask.shape)
     estimates = [
