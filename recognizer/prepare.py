@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,16 @@ import numpy.typing as npt
 from recognizer.rules import strip_long_runs
 from recognizer.segment import MAX_STROKE_SHARE, Components, estimate_digit_height, find_components
 
-__all__ = ["InkMask", "prepare", "ink_map", "find_paper", "measure_digit_height", "threshold_ink", "working_scale"]
+__all__ = [
+    "InkMask",
+    "prepare",
+    "ink_map",
+    "find_paper",
+    "measure_digit_height",
+    "noise_floor",
+    "threshold_ink",
+    "working_scale",
+]
 
 # OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
 Image = npt.NDArray[Any]
@@ -206,6 +216,15 @@ def _histogram_median(values: npt.NDArray[np.float64], counts: npt.NDArray[np.in
     return (low + high) / 2.0
 
 
+def noise_floor(ink: Image, region: Image | None) -> float:
+    """The ink level that noise stays under: median plus five robust spreads (inf for an empty region)."""
+    values = ink[region > 0] if region is not None else ink.ravel()
+    if values.size == 0:
+        return math.inf
+    median, spread = _median_and_spread(values[:: max(1, values.size // 200_000)])
+    return median + 5.0 * spread
+
+
 def threshold_ink(ink: Image, region: Image | None) -> tuple[Image, int, int]:
     """Threshold each stroke relative to its own strength.
 
@@ -215,12 +234,9 @@ def threshold_ink(ink: Image, region: Image | None) -> tuple[Image, int, int]:
     drawn over a light security pattern sheds the pattern it touches.
     Returns the mask and the noise floor and weakest kept peak, for diagnostics.
     """
-    values = ink[region > 0] if region is not None else ink.ravel()
-    if values.size == 0:
+    floor = max(MIN_INK, noise_floor(ink, region))
+    if floor == math.inf:
         return np.zeros_like(ink), 255, 255
-    sample = values[:: max(1, values.size // 200_000)]
-    median, spread = _median_and_spread(sample)
-    floor = max(MIN_INK, median + 5.0 * spread)
     weak = ink > floor
     if region is not None:
         weak &= region > 0
@@ -323,9 +339,14 @@ def prepare(image: Image) -> InkMask:
     smoothed = cv2.GaussianBlur(image, (3, 3), 0)
     pooled = _min_pool(smoothed)
     pooled_paper = find_paper(pooled)
-    # The darkest of each 2x2 block keeps thin strokes but also every dark grain of a pencil
-    # stroke; a light blur joins the grains back into a stroke before thresholding.
-    pooled_mask, low, high = threshold_ink(cv2.GaussianBlur(ink_map(pooled), (3, 3), 0), pooled_paper)
+    pooled_ink = ink_map(pooled)
+    if noise_floor(pooled_ink, pooled_paper) > MIN_INK:
+        # The darkest of each 2x2 block keeps thin strokes but also every dark grain of a pencil
+        # stroke or of sensor noise; a light blur joins the grains back into a stroke before
+        # thresholding. On a clean scan there is no grain, and the blur would only thicken the
+        # strokes, closing the loops and gaps of digits 17-25 px tall.
+        pooled_ink = cv2.GaussianBlur(pooled_ink, (3, 3), 0)
+    pooled_mask, low, high = threshold_ink(pooled_ink, pooled_paper)
     pooled_unblobbed = _drop_blobs(pooled_mask)
     pooled_mask = pooled_unblobbed.mask
     pooled_height = measure_digit_height(pooled_mask, pooled_unblobbed)
