@@ -26,8 +26,9 @@ __all__ = ["RuleRemoval", "long_runs", "remove_rules", "strip_long_runs"]
 Image = npt.NDArray[Any]
 # A box's side is its outermost column of vertical strokes at least this full against the fullest.
 SIDE_SHARE = 0.8
-# Boxes are drawn to hold a digit: a smaller closed shape is a loop of a digit or a printed letter.
-MIN_FRAME_HEIGHT = 0.8
+# Boxes are drawn to hold a digit (sides in digit heights): a smaller closed shape is a digit's
+# loop (a boxy 0) or a printed letter.
+MIN_BOX_SIDE = 0.8
 # A tilted line spreads over neighbouring rows, each still holding a good share of the fullest one.
 WIDEN_SHARE = 0.5
 
@@ -259,7 +260,7 @@ def _frames(mask: Image, rules: Image, height: float) -> _Frames:
             x,
             y,
         )
-        if w < 0.6 * height or h < MIN_FRAME_HEIGHT * height or h > 3.5 * height:
+        if min(w, h) < MIN_BOX_SIDE * height or h > 3.5 * height:
             continue
         component = labels[y : y + h, x : x + w] == index
         across = component & horizontal_runs[y : y + h, x : x + w]
