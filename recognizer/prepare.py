@@ -340,7 +340,14 @@ def prepare(image: Image) -> InkMask:
     pooled = _min_pool(smoothed)
     pooled_paper = find_paper(pooled)
     pooled_ink = ink_map(pooled)
-    if noise_floor(pooled_ink, pooled_paper) > MIN_INK:
+    grainy = noise_floor(pooled_ink, pooled_paper) > MIN_INK
+    if not grainy and pooled_paper is None:
+        # A clean scan: no sensor noise for the blur to remove, only stroke edges to soften
+        # (the darkest-of-four pooling then thickens them, and small loops close).
+        smoothed = image
+        pooled = _min_pool(smoothed)
+        pooled_ink = ink_map(pooled)
+    if grainy:
         # The darkest of each 2x2 block keeps thin strokes but also every dark grain of a pencil
         # stroke or of sensor noise; a light blur joins the grains back into a stroke before
         # thresholding. On a clean scan there is no grain, and the blur would only thicken the
