@@ -16,9 +16,9 @@ from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.slow
 
-# Measured with the shipped model: recall 0.733, precision 0.644, CER 0.144 (see the README).
-RECALL_FLOOR = 0.69
-CER_CEILING = 0.165
+# Measured with the shipped model: recall 0.772, precision 0.669, CER 0.142 (see the README).
+RECALL_FLOOR = 0.73
+CER_CEILING = 0.16
 
 
 def test_samples_are_read_at_least_as_well_as_measured(recognizer: Recognizer) -> None:
@@ -38,4 +38,4 @@ def test_samples_are_read_at_least_as_well_as_measured(recognizer: Recognizer) -
     assert result.score.character_error_rate <= CER_CEILING, table
     # The clean kinds of input are read (nearly) perfectly.
     for category in ("noisy_scan", "skewed", "printed_labels"):
-        assert result.score.per_category[category].recall >= 0.8, table
+        assert result.score.per_category[category].recall >= 0.85, table
