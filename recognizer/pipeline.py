@@ -1,6 +1,6 @@
 """The recognizer: one frame or page in, one :class:`Reading` out.
 
-prepare (ink mask) -> orientation and skew -> rules removed -> components ->
+prepare (ink mask) -> orientation and skew -> cropped to the ink -> rules removed -> components ->
 atoms -> text lines -> classify and split (batched) -> numbers and lines.
 Only the classifier is stateful; everything else is pure functions over arrays.
 """
