@@ -107,18 +107,27 @@ def _is_colourful(image: Image) -> bool:
 
 def ink_map(image: Image) -> Image:
     """0 where the pixel is as bright as its paper, up to 255 where it is black on white paper."""
+    return _ink_and_paper(image)[0]
+
+
+def _ink_and_paper(image: Image, papers: list[Image] | None = None) -> tuple[Image, list[Image]]:
+    """The ink map, and the paper brightness of each channel it was measured against.
+
+    ``papers`` from an earlier call on a lightly blurred copy of the same image can be
+    reused: the paper is estimated far below the blur's scale, and it is most of the cost.
+    """
     channels = [image] if image.ndim == 2 else cv2.split(image)
-    strongest: Image | None = None
     # The kernel at BACKGROUND_SIDE resolution: 9 px there is ~50 px on a 1754-px page,
     # wider than any pen stroke, narrower than the gap between a shadow's edge and the ink.
-    for channel in channels:
-        background = _background(channel, 9)
+    backgrounds = papers if papers is not None else [_background(channel, 9) for channel in channels]
+    strongest: Image | None = None
+    for channel, background in zip(channels, backgrounds, strict=True):
         darker = cv2.subtract(background, channel)
         # Contrast relative to the paper: the same ink on dim paper scores as on bright paper.
         relative = cv2.divide(darker, np.maximum(background, 24), scale=255.0)
         strongest = relative if strongest is None else cv2.max(strongest, relative)
     assert strongest is not None
-    return strongest
+    return strongest, backgrounds
 
 
 def _fine_texture(image: Image, size: tuple[int, int]) -> Image:
@@ -339,14 +348,14 @@ def prepare(image: Image) -> InkMask:
     smoothed = cv2.GaussianBlur(image, (3, 3), 0)
     pooled = _min_pool(smoothed)
     pooled_paper = find_paper(pooled)
-    pooled_ink = ink_map(pooled)
+    pooled_ink, papers = _ink_and_paper(pooled)
     grainy = noise_floor(pooled_ink, pooled_paper) > MIN_INK
     if not grainy and pooled_paper is None:
         # A clean scan: no sensor noise for the blur to remove, only stroke edges to soften
         # (the darkest-of-four pooling then thickens them, and small loops close).
         smoothed = image
         pooled = _min_pool(smoothed)
-        pooled_ink = ink_map(pooled)
+        pooled_ink, _ = _ink_and_paper(pooled, papers)
     if grainy:
         # The darkest of each 2x2 block keeps thin strokes but also every dark grain of a pencil
         # stroke or of sensor noise; a light blur joins the grains back into a stroke before
