@@ -70,6 +70,18 @@ def page_with(
     return page.clip(0, 255).astype(np.uint8), boxes
 
 
+def draw_comb_field(
+    page: np.ndarray, boxes: list[tuple[int, int, int, int]], top: int, bottom: int, *, level: int, thickness: int
+) -> None:
+    """A printed comb field around the digits: one frame, a divider between each two, at a regular pitch."""
+    left, right = boxes[0][0] - 10, boxes[-1][0] + boxes[-1][2] + 10
+    cv2.rectangle(page, (left, top), (right, bottom), level, thickness)
+    pitch = (right - left) / len(boxes)
+    for cell in range(1, len(boxes)):
+        divider = int(round(left + cell * pitch))
+        cv2.line(page, (divider, top), (divider, bottom), level, thickness)
+
+
 def read_text(recognizer: Recognizer, image: np.ndarray) -> str:
     return recognizer.read(Frame(image, "test")).text
 
@@ -108,12 +120,7 @@ def test_digits_filling_a_comb_field_keep_their_flat_strokes(
     page, boxes = page_with([number], clear_digits, gap=0.45, seed=seed)
     top = min(y for _, y, _, _ in boxes) - 3
     bottom = max(y + h for _, y, _, h in boxes) + 3
-    left, right = boxes[0][0] - 10, boxes[-1][0] + boxes[-1][2] + 10
-    cv2.rectangle(page, (left, top), (right, bottom), 60, 2)
-    pitch = (right - left) / len(boxes)
-    for cell in range(1, len(boxes)):
-        divider = int(round(left + cell * pitch))
-        cv2.line(page, (divider, top), (divider, bottom), 60, 2)
+    draw_comb_field(page, boxes, top, bottom, level=60, thickness=2)
     assert read_text(recognizer, page) == number
 
 
@@ -129,12 +136,7 @@ def test_digits_written_across_a_comb_fields_top_line(
     page, boxes = page_with([number], clear_digits, gap=0.45, seed=seed)
     top = min(y for _, y, _, _ in boxes) + DIGIT_HEIGHT // 3
     bottom = max(y + h for _, y, _, h in boxes) + 4
-    left, right = boxes[0][0] - 10, boxes[-1][0] + boxes[-1][2] + 10
-    cv2.rectangle(page, (left, top), (right, bottom), 70, 3)
-    pitch = (right - left) / len(boxes)
-    for cell in range(1, len(boxes)):
-        divider = int(round(left + cell * pitch))
-        cv2.line(page, (divider, top), (divider, bottom), 70, 3)
+    draw_comb_field(page, boxes, top, bottom, level=70, thickness=3)
     assert read_text(recognizer, page) == number
 
 
