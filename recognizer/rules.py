@@ -189,14 +189,10 @@ def _dividers(upright: npt.NDArray[np.bool_], height: int) -> npt.NDArray[np.boo
     return keep
 
 
-def _frame_core(
-    component: npt.NDArray[np.bool_],
-    horizontal_runs: npt.NDArray[np.bool_],
-    vertical_runs: npt.NDArray[np.bool_],
-    x: int,
-    y: int,
-) -> tuple[int, int, int, int]:
-    """The box (x, y, w, h) spanned by a frame candidate's top and bottom lines and its outer sides.
+def _frame_core(across: npt.NDArray[np.bool_], upright: npt.NDArray[np.bool_]) -> tuple[int, int, int, int]:
+    """The box (x, y, w, h), within a frame candidate's own box, spanned by its top and bottom lines and its outer sides.
+
+    ``across`` and ``upright`` are the candidate's pixels on horizontal and vertical runs.
 
     A digit written across a box's line joins the frame and sticks out of it; measured
     from the component's own bounds, the frame's top band would hold only the digit's
@@ -204,9 +200,9 @@ def _frame_core(
     of each half, the sides the outermost columns nearly as full as the fullest; each
     is widened to the neighbouring rows or columns its pixels still fill (a slight tilt).
     """
-    h, w = component.shape
-    rows = (component & horizontal_runs).sum(axis=1)
-    columns = (component & vertical_runs).sum(axis=0)
+    h, w = across.shape
+    rows = across.sum(axis=1)
+    columns = upright.sum(axis=0)
     low, high = 0, h
     if h >= 4 and rows.any():
         low = _widen(rows, int(np.argmax(rows[: h // 2])), -1)
@@ -219,7 +215,7 @@ def _frame_core(
             start = _widen(columns, int(np.argmax(left_half >= SIDE_SHARE * left_half.max())), -1)
         if right_half.any():
             stop = _widen(columns, w - 1 - int(np.argmax(right_half[::-1] >= SIDE_SHARE * right_half.max())), 1) + 1
-    return x + start, y + low, stop - start, high - low
+    return start, low, stop - start, high - low
 
 
 def _widen(profile: npt.NDArray[np.int64], peak: int, step: int) -> int:
@@ -251,20 +247,19 @@ def _frames(mask: Image, rules: Image, height: float) -> _Frames:
     grids: list[tuple[int, int, int, int]] = []
     for index in range(1, count):
         x, y, w, h, _ = (int(v) for v in stats[index])
-        if w < 0.6 * height or h < 0.6 * height:
+        # The frame's core lies within the candidate's box, so a box already too small is skipped.
+        if min(w, h) < MIN_BOX_SIDE * height:
             continue
-        x, y, w, h = _frame_core(
-            labels[y : y + h, x : x + w] == index,
-            horizontal_runs[y : y + h, x : x + w],
-            vertical_runs[y : y + h, x : x + w],
-            x,
-            y,
-        )
+        whole = labels[y : y + h, x : x + w] == index
+        whole_across = whole & horizontal_runs[y : y + h, x : x + w]
+        whole_upright = whole & vertical_runs[y : y + h, x : x + w]
+        dx, dy, w, h = _frame_core(whole_across, whole_upright)
         if min(w, h) < MIN_BOX_SIDE * height or h > 3.5 * height:
             continue
-        component = labels[y : y + h, x : x + w] == index
-        across = component & horizontal_runs[y : y + h, x : x + w]
-        upright = component & vertical_runs[y : y + h, x : x + w]
+        x, y = x + dx, y + dy
+        component = whole[dy : dy + h, dx : dx + w]
+        across = whole_across[dy : dy + h, dx : dx + w]
+        upright = whole_upright[dy : dy + h, dx : dx + w]
         edge_rows = max(2, int(round(0.25 * h)))
         edge_columns = max(2, int(round(min(0.25 * w, 0.6 * height))))
         top, bottom = across[:edge_rows], across[-edge_rows:]
