@@ -31,6 +31,8 @@ __all__ = [
 Image = npt.NDArray[Any]
 MIN_DIGIT_HEIGHT = 7
 MIN_RELATIVE_HEIGHT = 0.5
+# Atoms at least this tall (in digit heights) are whole digits: their centres mark a line's course.
+ANCHOR_HEIGHT = 0.75
 CLUSTER_SUPPORT = 3
 # Steps the height estimate may take from the tallest cluster towards the bulk of the digits.
 SETTLE_STEPS = 6
@@ -229,16 +231,22 @@ def _pieces_of_one_digit(first: Atom, second: Atom, height: float) -> bool:
 
 
 class _LineBuilder:
-    """A text line being chained, with a cached fit of its recent centres."""
+    """A text line being chained, with a cached fit of the centres of its recent whole digits."""
 
     def __init__(self, atom: Atom, height: float) -> None:
         self.atoms = [atom]
         self.height = height
+        # Only whole digits say where the line runs: the centre of a broken digit's lower half
+        # (or of a 1's stub) sits well off it, and a slope fitted through it points the line away.
+        self._anchors = [atom] if atom.h >= ANCHOR_HEIGHT * height else []
         self._fit: tuple[float, float, float] | None = None
 
     def append(self, atom: Atom) -> None:
         self.atoms.append(atom)
-        recent = self.atoms[-8:]
+        if atom.h < ANCHOR_HEIGHT * self.height:
+            return
+        self._anchors.append(atom)
+        recent = self._anchors[-8:]
         xs = np.array([a.x + a.w / 2.0 for a in recent])
         # The slope is only trusted over a span of two digit heights: two neighbouring
         # digits of different sizes would otherwise tilt the line by tens of degrees.
@@ -252,14 +260,36 @@ class _LineBuilder:
 
     def predicted_centre_y(self, x: float) -> float:
         if self._fit is None:
-            return self.atoms[-1].centre_y
+            return (self._anchors or self.atoms)[-1].centre_y
         slope, x_mean, y_mean = self._fit
         return y_mean + slope * (x - x_mean)
 
 
 def chain_lines(atoms: list[Atom], digit_height: float) -> list[list[Atom]]:
-    """Chain atoms left to right into text lines; a line follows its own slope."""
+    """Chain atoms left to right into text lines; a line follows its own slope.
+
+    Digit-sized atoms are chained first: a loose piece of a broken digit sits off
+    the line's centre and would tilt its fit, or start a line of its own that then
+    takes the next digits. Each piece then joins the line of the digit it sits beside.
+    """
     height = max(float(MIN_DIGIT_HEIGHT), digit_height)
+    full = [atom for atom in atoms if atom.h >= MIN_RELATIVE_HEIGHT * height]
+    pieces = [atom for atom in atoms if atom.h < MIN_RELATIVE_HEIGHT * height]
+    lines = _chain(full, height)
+    line_of = {id(atom): line for line in lines for atom in line.atoms}
+    loose: list[Atom] = []
+    for piece in pieces:
+        neighbours = [atom for atom in full if _beside(piece, atom, height)]
+        if not neighbours:
+            loose.append(piece)
+            continue
+        nearest = min(neighbours, key=lambda atom: abs(atom.centre_y - piece.centre_y))
+        line_of[id(nearest)].atoms.append(piece)
+    lines += _chain(loose, height)
+    return [sorted(line.atoms, key=lambda a: a.x) for line in lines]
+
+
+def _chain(atoms: list[Atom], height: float) -> list[_LineBuilder]:
     lines: list[_LineBuilder] = []
     for atom in sorted(atoms, key=lambda a: a.x):
         best_line: _LineBuilder | None = None
@@ -279,4 +309,4 @@ def chain_lines(atoms: list[Atom], digit_height: float) -> list[list[Atom]]:
             lines.append(_LineBuilder(atom, height))
         else:
             best_line.append(atom)
-    return [line.atoms for line in lines]
+    return lines

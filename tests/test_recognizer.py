@@ -9,7 +9,7 @@ import pytest
 from recognizer.normalize import normalize_digits
 from recognizer.pipeline import Recognizer
 from recognizer.reading import Frame
-from recognizer.segment import estimate_digit_height, find_components
+from recognizer.segment import Atom, chain_lines, estimate_digit_height, find_components
 
 PAGE_WIDTH, PAGE_HEIGHT = 1000, 600
 DIGIT_HEIGHT = 56
@@ -171,6 +171,54 @@ def test_small_digits_on_a_clean_scan_keep_their_loops(
     """
     page, _ = page_with([number, number[::-1]], clear_digits, seed=seed, gap=0.3, height=height)
     assert read_text(recognizer, page) == f"{number} {number[::-1]}"
+
+
+def atoms_at(boxes: list[tuple[int, int, int, int]]) -> list[Atom]:
+    return [Atom((index,), x, y, w, h, w * h // 3) for index, (x, y, w, h) in enumerate(boxes, start=1)]
+
+
+@pytest.mark.parametrize(
+    ("height", "boxes"),
+    [
+        # "9928 12329" (digits 23 px tall): the 1 is broken into two stubs, one low and one high,
+        # and the 3 after it is written 6 px higher. The stubs must not start a line of their own
+        # or tilt the line's course, which would take the 3 and the 9 away from the number.
+        (
+            23.0,
+            [
+                (57, 310, 15, 23),
+                (75, 313, 13, 23),
+                (95, 314, 17, 21),
+                (117, 310, 12, 25),
+                (214, 322, 6, 12),
+                (218, 311, 5, 9),
+                (226, 314, 15, 21),
+                (248, 308, 13, 25),
+                (267, 314, 13, 21),
+                (282, 310, 13, 23),
+            ],
+        ),
+        # "8144 3672" (32 px): the last 4 is broken, its lower half (19 px) sitting low; its centre
+        # must not steer the line past the gap to the next number.
+        (
+            32.0,
+            [
+                (177, 568, 31, 34),
+                (209, 570, 25, 35),
+                (238, 571, 31, 33),
+                (272, 586, 18, 19),
+                (287, 572, 10, 14),
+                (427, 568, 39, 24),
+                (467, 568, 28, 34),
+                (500, 566, 26, 33),
+                (532, 569, 19, 31),
+            ],
+        ),
+    ],
+)
+def test_pieces_of_broken_digits_stay_on_their_line(height: float, boxes: list[tuple[int, int, int, int]]) -> None:
+    lines = chain_lines(atoms_at(boxes), height)
+    assert [[atom.x for atom in line] for line in lines] == [[x for x, _, _, _ in boxes]]
 
 
 def test_skewed_page(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
