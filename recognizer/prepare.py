@@ -55,6 +55,8 @@ RELATIVE_INK = 0.3
 PAPER_EDGE = 40.0
 PAPER_MIN_SHARE = 0.02
 PAPER_MIN_LIGHTNESS = 0.45
+# A desk that one region joins to the sheet is at most this light against it (a shadow is lighter).
+MAX_DESK_LIGHTNESS = 0.5
 # How much rougher than the smoothest light region another one may be and still be paper,
 # and the least roughness that bar is taken from (a clean scan or a rendered sheet is almost
 # perfectly smooth; a few times nothing would turn away paper with a faint pattern).
@@ -138,6 +140,25 @@ def _fine_texture(image: Image, size: tuple[int, int]) -> Image:
     return cv2.resize(laplacian, size, interpolation=cv2.INTER_AREA)
 
 
+def _lighter_part(region: npt.NDArray[np.bool_], lightness: Image, area: int) -> npt.NDArray[np.bool_]:
+    """The region, or only its light part when it joins a sheet and a much darker desk.
+
+    In a dim photo the light can fade from the sheet into the desk so gently that
+    no edge parts them: the region then holds two clear levels of lightness, the
+    sheet and a desk less than half as light. A shadow on a sheet is lighter than that.
+    """
+    values = lightness[region]
+    if values.size < 2 * PAPER_MIN_SHARE * area:
+        return region
+    cut, _ = cv2.threshold(values.reshape(1, -1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    light = values > cut
+    if min(int(light.sum()), int((~light).sum())) < PAPER_MIN_SHARE * area:
+        return region
+    if float(values[~light].mean()) >= MAX_DESK_LIGHTNESS * float(values[light].mean()):
+        return region
+    return region & (lightness > cut)
+
+
 def find_paper(image: Image) -> Image | None:
     """Mask of the paper in a photo, or None when the paper fills the picture (a scan).
 
@@ -145,7 +166,8 @@ def find_paper(image: Image) -> Image | None:
     thumbnail at its colour edges and keep the big regions that are at least
     half as light as the lightest part of the picture. Desk textures (wood
     grain, checks) break up into small regions; a dark desk is too dark; a
-    shadow across the sheet leaves two large regions, both kept. Thin cuts
+    shadow across the sheet leaves two large regions, both kept; a region where
+    the light fades from the sheet into a far darker desk keeps its light part. Thin cuts
     (rules, writing) are bridged and holes filled, so the ink is inside.
     """
     height, width = image.shape[:2]
@@ -170,7 +192,7 @@ def find_paper(image: Image) -> Image | None:
     for index in range(1, count):
         if stats[index, cv2.CC_STAT_AREA] < PAPER_MIN_SHARE * area:
             continue
-        region = labels == index
+        region = _lighter_part(labels == index, lightness, area)
         if float(lightness[region].mean()) < PAPER_MIN_LIGHTNESS * reference:
             continue
         if texture is None:

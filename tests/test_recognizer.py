@@ -297,6 +297,34 @@ def test_grain_of_a_pale_desk_beside_the_sheet_is_not_read(
     assert read_text(recognizer, on_pale_wood(page, seed)) == "4096 317"
 
 
+def on_dim_dark_desk(sheet: np.ndarray, seed: int, fade: int = 160) -> np.ndarray:
+    """A dim, noisy photo of ``sheet`` on dark wood, the light falling off from the sheet into the desk
+    on the left so gently that no edge parts them (the right side has a clear edge)."""
+    rng = np.random.default_rng(seed)
+    height, width = sheet.shape
+    margin = width // 2
+    photo = np.full((height, width + 2 * margin), 45.0, np.float32)
+    for _ in range(photo.shape[1] // 3):
+        x = int(rng.integers(0, photo.shape[1]))
+        cv2.line(photo, (x, 0), (x + int(rng.integers(-4, 5)), height), 30.0, int(rng.integers(1, 3)))
+    photo[:, margin : margin + width] = sheet * 0.45
+    ramp = np.linspace(0.0, 1.0, fade)[None, :]
+    lit = photo[:, margin + fade // 2][:, None]
+    photo[:, margin - fade // 2 : margin + fade // 2] = 45.0 + (lit - 45.0) * ramp
+    photo += rng.normal(0.0, 6.0, photo.shape)
+    return cv2.cvtColor(photo.clip(0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+
+
+@pytest.mark.parametrize("seed", [1, 4, 6])
+def test_sheet_fading_into_a_dark_desk_is_told_from_it(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], seed: int
+) -> None:
+    """Without an edge, sheet and desk are one smooth region; taken for paper, the desk's grain
+    raises the noise floor over the pencil and reads as 1s."""
+    page, _ = page_with(["4096", "317"], clear_digits, seed=seed, ink_level=0.5)
+    assert read_text(recognizer, on_dim_dark_desk(page, seed)) == "4096 317"
+
+
 def test_boxes_are_in_original_pixels(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
     page, boxes = page_with(["4071"], clear_digits, seed=9)
     reading = recognizer.read(Frame(page, "test"))
