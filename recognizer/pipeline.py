@@ -178,16 +178,17 @@ def _turn_sideways(
     mask: Image, transform: Transform, upright: float, judge: Judge
 ) -> tuple[int, Image, Transform, Layout] | None:
     """Quarter turns, mask, map and layout for a page turned by 90 degrees; None if it is upright."""
-    height = measure_digit_height(rotate_quarter(mask, 1)[0])
+    quarter, back = rotate_quarter(mask, 1)
+    height = measure_digit_height(quarter)
     if height == 0.0:
         return None
-    candidates = []
-    for turns in (1, 3):
-        turned, back = rotate_quarter(mask, turns)
-        candidates.append((turns, turned, transform.then(back), lay_out_lines(turned, height)))
+    candidates = [(1, quarter, transform.then(back), lay_out_lines(quarter, height))]
+    # Lines run the same way at 90 and 270 degrees: one layout tells whether the page is sideways.
     sideways = _line_structure(candidates[0][3])
     if sideways < 2.0 or sideways <= SIDEWAYS_EVIDENCE * upright:
         return None
+    three_quarters, back = rotate_quarter(mask, 3)
+    candidates.append((3, three_quarters, transform.then(back), lay_out_lines(three_quarters, height)))
     # 90 or 270: digits upside down read poorly, so keep the way round that reads better.
     return max(candidates, key=lambda candidate: judge(candidate[3]))
 
@@ -215,10 +216,19 @@ class Recognizer:
         if min(frame.width, frame.height) < MIN_FRAME_SIDE:
             # A tracking pixel or a thin strip holds no digit (and would trip OpenCV's kernels).
             return self._reading(frame, [], started, 0, 0.0)
-        oriented = self.orient(frame)
+        # A page looked at sideways is decoded both ways round to judge which reads better;
+        # the winner's decoding is kept rather than done again.
+        judged: list[tuple[Layout, _Decoded]] = []
+
+        def judge(layout: Layout) -> float:
+            decoded = self._decode(layout)
+            judged.append((layout, decoded))
+            return decoded.score
+
+        oriented = orient(frame, self.options, judge=judge)
         if oriented is None:
             return self._reading(frame, [], started, 0, 0.0)
-        decoded = self._decode(oriented.layout)
+        decoded = next((d for layout, d in judged if layout is oriented.layout), None) or self._decode(oriented.layout)
         lines = self._lines(decoded, oriented.transform)
         return self._reading(frame, lines, started, oriented.rotation, oriented.skew)
 
