@@ -55,6 +55,10 @@ RELATIVE_INK = 0.3
 PAPER_EDGE = 40.0
 PAPER_MIN_SHARE = 0.02
 PAPER_MIN_LIGHTNESS = 0.45
+# Paper covering more of the picture than this is the whole picture: a scan.
+PAPER_MAX_SHARE = 0.93
+# When light regions fill the picture, the sheet among them is at least this light against the lightest.
+SHEET_LIGHTNESS = 0.75
 # A desk that one region joins to the sheet is at most this light against it (a shadow is lighter).
 MAX_DESK_LIGHTNESS = 0.5
 # How much rougher than the smoothest light region another one may be and still be paper,
@@ -159,6 +163,21 @@ def _lighter_part(region: npt.NDArray[np.bool_], lightness: Image, area: int) ->
     return region & (lightness > cut)
 
 
+def _filled(regions: list[npt.NDArray[np.bool_]], shape: tuple[int, ...]) -> Image:
+    """The regions as one paper mask, the thin cuts between them bridged and the holes filled.
+
+    Ruled lines and writing cut the paper into strips; the ink leaves holes. (A convex
+    hull would also take in the desk between a sheet and a light stripe or shadow touching it.)
+    """
+    paper: Image = np.zeros(shape[:2], np.uint8)
+    for region in regions:
+        paper[region] = 255
+    paper = cv2.morphologyEx(paper, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9)))
+    contours, _ = cv2.findContours(paper, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cv2.drawContours(paper, contours, -1, 255, thickness=cv2.FILLED)
+    return paper
+
+
 def find_paper(image: Image) -> Image | None:
     """Mask of the paper in a photo, or None when the paper fills the picture (a scan).
 
@@ -168,7 +187,9 @@ def find_paper(image: Image) -> Image | None:
     grain, checks) break up into small regions; a dark desk is too dark; a
     shadow across the sheet leaves two large regions, both kept; a region where
     the light fades from the sheet into a far darker desk keeps its light part. Thin cuts
-    (rules, writing) are bridged and holes filled, so the ink is inside.
+    (rules, writing) are bridged and holes filled, so the ink is inside. Light regions that
+    fill the picture are a scan, unless one is far lighter than the others: a sheet on a desk
+    just light enough to count.
     """
     height, width = image.shape[:2]
     factor = BACKGROUND_SIDE / max(height, width)
@@ -187,7 +208,7 @@ def find_paper(image: Image) -> Image | None:
     lightness = channels[0]
     reference = float(np.percentile(lightness, 98))
     area = smooth.size
-    candidates: list[tuple[npt.NDArray[np.bool_], float]] = []
+    candidates: list[tuple[npt.NDArray[np.bool_], float, float]] = []
     texture: Image | None = None
     for index in range(1, count):
         if stats[index, cv2.CC_STAT_AREA] < PAPER_MIN_SHARE * area:
@@ -197,23 +218,23 @@ def find_paper(image: Image) -> Image | None:
             continue
         if texture is None:
             texture = _fine_texture(image, size)
-        candidates.append((region, float(np.median(texture[region]))))
-    paper: Image = np.zeros_like(smooth)
+        candidates.append((region, float(np.median(texture[region])), float(lightness[region].mean())))
     # A light desk (pale wood) can be as bright and, at thumbnail size, as smooth as the sheet,
     # but its grain is much rougher than paper at a finer scale. Camera noise, print and
     # security patterns roughen the sheet too, so the bar is relative to the smoothest region.
-    smoothest = min((roughness for _, roughness in candidates), default=0.0)
-    for region, roughness in candidates:
-        if roughness <= PAPER_MAX_ROUGHNESS * max(smoothest, PAPER_MIN_ROUGHNESS):
-            paper[region] = 255
-    # Ruled lines and writing cut the paper into strips; bridge those thin cuts, then fill the
-    # holes the ink leaves. (A convex hull would also take in the desk between a sheet and a
-    # light stripe or shadow touching it.)
-    paper = cv2.morphologyEx(paper, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9)))
-    contours, _ = cv2.findContours(paper, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    cv2.drawContours(paper, contours, -1, 255, thickness=cv2.FILLED)
+    smoothest = min((roughness for _, roughness, _ in candidates), default=0.0)
+    bar = PAPER_MAX_ROUGHNESS * max(smoothest, PAPER_MIN_ROUGHNESS)
+    kept = [(region, light) for region, roughness, light in candidates if roughness <= bar]
+    paper = _filled([region for region, _ in kept], smooth.shape)
     share = float(np.count_nonzero(paper)) / area
-    if share == 0.0 or share > 0.93:
+    if share > PAPER_MAX_SHARE and len(kept) > 1:
+        # Light regions that fill the picture are a scan, unless they are a sheet and a desk
+        # only just light enough to count (noise can make both as rough): then the sheet is
+        # the region far lighter than the rest.
+        lightest = max(light for _, light in kept)
+        paper = _filled([region for region, light in kept if light >= SHEET_LIGHTNESS * lightest], smooth.shape)
+        share = float(np.count_nonzero(paper)) / area
+    if share == 0.0 or share > PAPER_MAX_SHARE:
         return None
     # The paper's own edge reads as ink against the desk: stay a little inside it.
     paper = cv2.erode(paper, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))

@@ -325,6 +325,30 @@ def test_sheet_fading_into_a_dark_desk_is_told_from_it(
     assert read_text(recognizer, on_dim_dark_desk(page, seed)) == "4096 317"
 
 
+def on_noisy_brown_desk(sheet: np.ndarray, seed: int) -> np.ndarray:
+    """A noisy webcam picture of ``sheet`` on a brown desk a little under half as light as the sheet,
+    its fine grain (every third row darker) smooth at a thumbnail's scale."""
+    rng = np.random.default_rng(seed)
+    height, width = sheet.shape
+    photo = np.empty((height * 2, width * 2, 3), np.float32)
+    photo[:] = (70, 105, 140)  # BGR
+    photo[::3] *= 0.8
+    photo[height // 2 : height // 2 + height, width // 2 : width // 2 + width] = sheet[:, :, None]
+    photo += rng.normal(0.0, 14.0, photo.shape)
+    return np.asarray(photo.clip(0, 255), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_faint_digits_on_a_sheet_on_a_desk_just_light_enough_to_pass_for_paper(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], seed: int
+) -> None:
+    """Noise makes desk and sheet equally rough, and the desk is just light enough to count: taken
+    together they fill the picture as a scan would, the desk's grain sets the noise floor, and the
+    faint digits fall under it. The sheet is the region far lighter than the rest."""
+    page, _ = page_with(["4096", "317"], clear_digits, seed=seed, ink_level=0.3, paper=232)
+    assert read_text(recognizer, on_noisy_brown_desk(page, seed)) == "4096 317"
+
+
 def test_boxes_are_in_original_pixels(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
     page, boxes = page_with(["4071"], clear_digits, seed=9)
     reading = recognizer.read(Frame(page, "test"))
