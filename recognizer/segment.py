@@ -40,6 +40,8 @@ SETTLE_STEPS = 6
 MAX_STROKE_SHARE = 0.6
 # Ink covering more of its box than this is a blob; a heavily inked 8 or 0 with filled loops still covers less.
 MAX_FILL = 0.85
+# A digit's ink per row is at least about a stroke, a twentieth of its height; a hairline's far less.
+MIN_INK_PER_ROW = 0.05
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,8 @@ def estimate_digit_height(
         & (areas <= 0.75 * heights * widths)
         # Nor are bands far thicker than a pen stroke (a striped desk, a bar code).
         & (components.stroke_widths[1:] <= MAX_STROKE_SHARE * heights)
+        # Nor long hairlines: a ruled line cut into pieces, slanted on a photo taken at an angle.
+        & (areas >= MIN_INK_PER_ROW * heights * heights)
     )
     if ignore is not None:
         plausible &= ~ignore[1:]
