@@ -280,7 +280,7 @@ def chain_lines(atoms: list[Atom], digit_height: float) -> list[list[Atom]]:
     full = [atom for atom in atoms if atom.h >= MIN_RELATIVE_HEIGHT * height]
     pieces = [atom for atom in atoms if atom.h < MIN_RELATIVE_HEIGHT * height]
     lines = _chain(full, height)
-    line_of = {id(atom): line for line in lines for atom in line.atoms}
+    line_of = {atom: line for line in lines for atom in line.atoms}
     loose: list[Atom] = []
     for piece in pieces:
         neighbours = [atom for atom in full if _beside(piece, atom, height)]
@@ -288,7 +288,8 @@ def chain_lines(atoms: list[Atom], digit_height: float) -> list[list[Atom]]:
             loose.append(piece)
             continue
         nearest = min(neighbours, key=lambda atom: abs(atom.centre_y - piece.centre_y))
-        line_of[id(nearest)].atoms.append(piece)
+        # Added to the line's atoms only: a piece never steers the line's course.
+        line_of[nearest].atoms.append(piece)
     lines += _chain(loose, height)
     return [sorted(line.atoms, key=lambda a: a.x) for line in lines]
 
