@@ -206,10 +206,6 @@ class Recognizer:
             lines=decoded, components=layout.components, rules=layout.rules, digit_height=layout.digit_height
         )
 
-    def orient(self, frame: Frame) -> Oriented | None:
-        """The frame's ink upright and laid out, its orientation judged by this recognizer's model."""
-        return orient(frame, self.options, judge=lambda layout: self._decode(layout).score)
-
     def read(self, frame: Frame) -> Reading:
         """Read every number in ``frame``."""
         started = time.perf_counter()

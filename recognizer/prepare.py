@@ -214,11 +214,12 @@ def find_paper(image: Image) -> Image | None:
         if stats[index, cv2.CC_STAT_AREA] < PAPER_MIN_SHARE * area:
             continue
         region = _lighter_part(labels == index, lightness, area)
-        if float(lightness[region].mean()) < PAPER_MIN_LIGHTNESS * reference:
+        light = float(lightness[region].mean())
+        if light < PAPER_MIN_LIGHTNESS * reference:
             continue
         if texture is None:
             texture = _fine_texture(image, size)
-        candidates.append((region, float(np.median(texture[region])), float(lightness[region].mean())))
+        candidates.append((region, float(np.median(texture[region])), light))
     # A light desk (pale wood) can be as bright and, at thumbnail size, as smooth as the sheet,
     # but its grain is much rougher than paper at a finer scale. Camera noise, print and
     # security patterns roughen the sheet too, so the bar is relative to the smoothest region.
