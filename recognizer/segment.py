@@ -42,6 +42,10 @@ MAX_STROKE_SHARE = 0.6
 MAX_FILL = 0.85
 # A digit's ink per row is at least about a stroke, a twentieth of its height; a hairline's far less.
 MIN_INK_PER_ROW = 0.05
+# An upright line whose thickest point is under this share of the page's pen was printed, not
+# written: the sides and dividers of form boxes in a light ink whose top and bottom lines did not
+# survive the threshold (so no frame closes), read as 1s. Handwritten 1s measure half the pen or more.
+HAIRLINE_SHARE = 0.42
 
 
 @dataclass(frozen=True)
@@ -161,9 +165,12 @@ def build_atoms(components: Components, digit_height: float) -> list[Atom]:
     """Drop what cannot be a digit and join the pieces of broken digits."""
     height = max(float(MIN_DIGIT_HEIGHT), digit_height)
     strokes = components.stroke_widths
+    pen = _pen_width(components, height)
     atoms: list[Atom] = []
     for index in range(1, components.count):
         x, y, w, h, area = (int(v) for v in components.stats[index])
+        if _hairline(w, h, area, float(strokes[index]), pen, height):
+            continue  # a printed hairline: the side of a faint form box, a table rule
         if strokes[index] > MAX_STROKE_SHARE * max(h, 0.5 * height) and h > 0.3 * height:
             continue  # a dot, a band or a blob: far thicker than a pen stroke
         if h > 3.0 * height or (h < 0.25 * height and w < 0.25 * height):
@@ -186,6 +193,25 @@ def build_atoms(components: Components, digit_height: float) -> list[Atom]:
         if atom.h < MIN_RELATIVE_HEIGHT * height and any(_beside(atom, other, height) for other in full)
     ]
     return sorted(full + pieces, key=lambda a: a.x)
+
+
+def _hairline(w: int, h: int, area: int, stroke: float, pen: float, height: float) -> bool:
+    """An upright single line (one stroke's ink per row, no loop or bend) far thinner than the pen."""
+    upright_line = w <= 0.4 * h and area <= stroke * h
+    # A box's side is a digit tall or more; a shorter thin stroke may be a piece of a faint broken digit.
+    return upright_line and h >= ANCHOR_HEIGHT * height and stroke < HAIRLINE_SHARE * pen
+
+
+def _pen_width(components: Components, height: float) -> float:
+    """The thickest stroke of a typical digit here (median over digit-sized, not thin, components); 0 if none."""
+    stats = components.stats[1:]
+    heights = stats[:, cv2.CC_STAT_HEIGHT]
+    widths = stats[:, cv2.CC_STAT_WIDTH]
+    # Thin upright shapes are left out: they are 1s or the very hairlines this is measured against.
+    digit_sized = (heights >= 0.75 * height) & (heights <= 1.5 * height) & (widths >= 0.4 * heights)
+    if not digit_sized.any():
+        return 0.0
+    return float(np.median(components.stroke_widths[1:][digit_sized]))
 
 
 def _beside(piece: Atom, atom: Atom, height: float) -> bool:

@@ -140,6 +140,26 @@ def test_digits_written_across_a_comb_fields_top_line(
     assert read_text(recognizer, page) == number
 
 
+@pytest.mark.parametrize(("number", "seed"), [("4117", 7), ("2916", 9), ("5803", 8)])
+def test_sides_of_faint_form_boxes_are_not_read_as_ones(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], number: str, seed: int
+) -> None:
+    """Boxes printed in a light ink whose hairline sides survive the threshold but whose top and
+    bottom lines do not (as on a form scanned at 150 dpi): no frame closes, and each side stands
+    alone, a digit tall and straight. Far thinner than the pen, it is not a 1; a written 1 is kept.
+    """
+    page, boxes = page_with([number], clear_digits, gap=0.45, seed=seed)
+    top = min(y for _, y, _, _ in boxes) - 6
+    bottom = max(y + h for _, y, _, h in boxes) + 6
+    sides = [boxes[0][0] - 10, boxes[-1][0] + boxes[-1][2] + 10]
+    sides += [(x + w + next_x) // 2 for (x, _, w, _), (next_x, _, _, _) in zip(boxes, boxes[1:])]
+    for x in sides:
+        cv2.line(page, (x, top), (x, bottom), 150, 1)
+    for y in (top, bottom):
+        cv2.line(page, (sides[0], y), (sides[1], y), 232, 1)
+    assert read_text(recognizer, page) == number
+
+
 def test_digit_height_is_that_of_most_digits_not_the_tallest(clear_digits: dict[int, list[np.ndarray]]) -> None:
     """Handwriting varies in size; every size rule downstream (joins, splits, boxes) is relative to this height.
 
