@@ -48,6 +48,9 @@ CONTEXT_GAP = 0.6
 # Widest gap (in line heights) inside one digit: the break in a broken digit.
 MAX_INNER_GAP = 0.35
 MAX_DIGIT_WIDTH = 1.3
+# Digits of one line are of a size: a crop far taller than the line is the loop of a signature
+# or a digit with a box side or a neighbour's stroke still attached, and reads as one only at a cost.
+MAX_HEIGHT_RATIO = 1.4
 
 
 @dataclass(frozen=True)
@@ -253,12 +256,14 @@ def _slices(atom: Atom, components: Components, line_height: float, cut: bool = 
 
 
 def _shape_prior(box: tuple[int, int, int, int], line_height: float) -> float:
-    """Log-prior of a digit's box: about one line tall, at most a little wider than tall."""
+    """Log-prior of a digit's box: about one line tall (not much shorter or taller), at most a little wider than tall."""
     _, _, width, height = box
     prior = 0.0
     ratio = height / line_height
     if ratio < 0.7:
         prior -= (0.7 - ratio) * 10.0
+    if ratio > MAX_HEIGHT_RATIO:
+        prior -= (ratio - MAX_HEIGHT_RATIO) * 10.0
     widthness = width / line_height
     if widthness > 1.15:
         prior -= (widthness - 1.15) * 10.0
