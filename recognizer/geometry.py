@@ -32,8 +32,13 @@ class Transform:
         self.height = height
 
     @classmethod
-    def scaling(cls, scale: float, width: int, height: int) -> Transform:
-        return cls(np.array([[1.0 / scale, 0.0, 0.0], [0.0, 1.0 / scale, 0.0]]), width, height)
+    def identity(cls, width: int, height: int) -> Transform:
+        return cls(np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), width, height)
+
+    @staticmethod
+    def scaling_step(scale: float) -> npt.NDArray[np.float64]:
+        """The map back from an image resized by ``scale``, to pass to :meth:`then`."""
+        return np.array([[1.0 / scale, 0.0, 0.0], [0.0, 1.0 / scale, 0.0]])
 
     def then(self, working_to_previous: npt.NDArray[np.float64]) -> Transform:
         """Prepend a map from new working coordinates to the previous working coordinates."""
@@ -96,9 +101,9 @@ def rotate_mask(mask: Image, angle: float) -> tuple[Image, npt.NDArray[np.float6
 
 
 def rotate_quarter(mask: Image, clockwise_turns: int) -> tuple[Image, npt.NDArray[np.float64]]:
-    """Rotate by a multiple of 90 degrees clockwise; return it and the map back."""
+    """Rotate a mask or an image by a multiple of 90 degrees clockwise; return it and the map back."""
     turns = clockwise_turns % 4
-    height, width = mask.shape
+    height, width = mask.shape[:2]
     if turns == 0:
         return mask, np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
     codes = {1: cv2.ROTATE_90_CLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_COUNTERCLOCKWISE}

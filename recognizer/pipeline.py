@@ -143,54 +143,82 @@ def orient(
     90) forces the orientation; otherwise a page whose digits stack in columns is
     turned, and ``judge`` (how well a layout reads) picks 90 or 270 degrees.
     """
-    inked = prepare(frame.image)
-    mask = inked.mask
-    transform = Transform.scaling(inked.scale, frame.width, frame.height)
-    digit_height = inked.digit_height
-    if digit_height == 0.0:
+    prepared = _prepare_turned(frame, (rotation or 0) // 90)
+    if prepared is None:
         return None
-    if rotation:
-        mask, back = rotate_quarter(mask, rotation // 90)
+    mask, transform, digit_height = prepared
+    mask, transform, skew = _straighten(mask, transform, digit_height, options)
+    layout = lay_out_lines(mask, digit_height)
+    if rotation is None and options.detect_rotation and judge is not None:
+        upright = _line_structure(layout)
+        if upright < UPRIGHT_ENOUGH:
+            turned = _turn_sideways(frame, options, mask, upright, judge)
+            if turned is not None:
+                return turned
+    return Oriented(mask, transform, layout, rotation or 0, skew)
+
+
+def _prepare_turned(frame: Frame, turns: int) -> tuple[Image, Transform, float] | None:
+    """The frame's ink mask, prepared after turning the image ``turns`` quarter turns clockwise.
+
+    The image is turned before it is prepared, not the mask after: preparation measures
+    the digits' height to choose its resolution and its filters, and on a page lying
+    sideways that height is the digits' width.
+    """
+    image = frame.image
+    transform = Transform.identity(frame.width, frame.height)
+    if turns % 4:
+        image, back = rotate_quarter(image, turns)
         transform = transform.then(back)
-        digit_height = measure_digit_height(mask) or digit_height
+    inked = prepare(image)
+    if inked.digit_height == 0.0:
+        return None
+    return inked.mask, transform.then(Transform.scaling_step(inked.scale)), inked.digit_height
+
+
+def _straighten(
+    mask: Image, transform: Transform, digit_height: float, options: RecognizerOptions
+) -> tuple[Image, Transform, float]:
+    """Deskew (when asked) and crop to the ink; the mask, its map back and the skew corrected."""
     skew = 0.0
     if options.correct_skew:
-        # Text rows (or, on a page turned sideways, columns) come out axis-aligned either way.
         skew = estimate_skew(mask, digit_height)
         if abs(skew) >= MIN_SKEW_DEGREES:
             mask, back = rotate_mask(mask, skew)
             transform = transform.then(back)
     # Cropped after the skew is measured and corrected, so that both see the whole frame.
     mask, back = crop_to_ink(mask, _margin(digit_height))
-    transform = transform.then(back)
-    layout = lay_out_lines(mask, digit_height)
-    if rotation is None and options.detect_rotation and judge is not None:
-        upright = _line_structure(layout)
-        if upright < UPRIGHT_ENOUGH:
-            turned = _turn_sideways(mask, transform, upright, judge)
-            if turned is not None:
-                turns, turned_mask, turned_transform, turned_layout = turned
-                return Oriented(turned_mask, turned_transform, turned_layout, turns * 90, skew)
-    return Oriented(mask, transform, layout, rotation or 0, skew)
+    return mask, transform.then(back), skew
 
 
 def _turn_sideways(
-    mask: Image, transform: Transform, upright: float, judge: Judge
-) -> tuple[int, Image, Transform, Layout] | None:
-    """Quarter turns, mask, map and layout for a page turned by 90 degrees; None if it is upright."""
-    quarter, back = rotate_quarter(mask, 1)
+    frame: Frame, options: RecognizerOptions, mask: Image, upright: float, judge: Judge
+) -> Oriented | None:
+    """The page turned by 90 or 270 degrees, if it reads as lying sideways; None if it is upright.
+
+    Whether it lies sideways is told cheaply, from the upright ``mask`` turned; only a page
+    that does is prepared again from the turned image, straightened and read both ways round.
+    """
+    quarter, _ = rotate_quarter(mask, 1)
     height = measure_digit_height(quarter)
     if height == 0.0:
         return None
-    candidates = [(1, quarter, transform.then(back), lay_out_lines(quarter, height))]
     # Lines run the same way at 90 and 270 degrees: one layout tells whether the page is sideways.
-    sideways = _line_structure(candidates[0][3])
+    sideways = _line_structure(lay_out_lines(quarter, height))
     if sideways < 2.0 or sideways <= SIDEWAYS_EVIDENCE * upright:
         return None
-    three_quarters, back = rotate_quarter(mask, 3)
-    candidates.append((3, three_quarters, transform.then(back), lay_out_lines(three_quarters, height)))
+    prepared = _prepare_turned(frame, 1)
+    if prepared is None:
+        return None
+    turned, transform, height = prepared
+    # Skew is measured again: on the page as it lay, rows ran across its lines of digits.
+    turned, transform, skew = _straighten(turned, transform, height, options)
+    candidates = [Oriented(turned, transform, lay_out_lines(turned, height), 90, skew)]
+    # 270 degrees is the straightened 90-degree page turned upside down.
+    upside_down, back = rotate_quarter(turned, 2)
+    candidates.append(Oriented(upside_down, transform.then(back), lay_out_lines(upside_down, height), 270, skew))
     # 90 or 270: digits upside down read poorly, so keep the way round that reads better.
-    return max(candidates, key=lambda candidate: judge(candidate[3]))
+    return max(candidates, key=lambda oriented: judge(oriented.layout))
 
 
 class Recognizer:

@@ -7,11 +7,14 @@ reached, so that a change that loses ground fails here instead of going unnotice
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
 import pytest
 
 from recognizer.evaluation import load_samples, run_method
 from recognizer.pipeline import Recognizer
 from recognizer.reading import Frame
+from recognizer.scoring import score_page
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.slow
@@ -39,3 +42,23 @@ def test_samples_are_read_at_least_as_well_as_measured(recognizer: Recognizer) -
     # The clean kinds of input are read (nearly) perfectly.
     for category in ("noisy_scan", "skewed", "printed_labels"):
         assert result.score.per_category[category].recall >= 0.85, table
+
+
+def test_photos_taken_sideways_without_exif_read_as_well_as_turned_upright(recognizer: Recognizer) -> None:
+    """A phone photo of a sheet lying sideways, with no EXIF orientation: found sideways, it must
+    read as well as the same photo turned upright by hand. The page is prepared again from the
+    turned image (the digits' height chooses the resolution and filters, and sideways it is their
+    width) and straightened again (its skew cannot be seen across its lines of digits)."""
+    sideways = [s for s in load_samples(SAMPLES, ("photos",)) if s.truth.category == "sideways_no_exif"]
+    assert len(sideways) >= 4
+    for sample in sideways:
+        turn = {90: cv2.ROTATE_90_CLOCKWISE, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}[sample.truth.rotation]
+        found = recognizer.read(sample.frame)
+        upright = recognizer.read(Frame(np.asarray(cv2.rotate(sample.frame.image, turn), np.uint8), "upright"))
+        found_score, upright_score = (
+            score_page(sample.truth, [[number.text for number in line.numbers] for line in reading.lines])
+            for reading in (found, upright)
+        )
+        assert found.rotation == sample.truth.rotation, sample.path.name
+        assert found_score.matched_numbers >= upright_score.matched_numbers, (sample.path.name, found.text)
+        assert found_score.character_errors <= upright_score.character_errors, (sample.path.name, found.text)
