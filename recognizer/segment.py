@@ -10,6 +10,7 @@ the classifier can judge each cut.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -42,6 +43,8 @@ MAX_STROKE_SHARE = 0.6
 MAX_FILL = 0.85
 # A digit's ink per row is at least about a stroke, a twentieth of its height; a hairline's far less.
 MIN_INK_PER_ROW = 0.05
+# A piece of a broken digit lies at most this many digit heights to the side of the rest of it.
+BESIDE_GAP = 0.3
 # An upright line whose thickest point is under this share of the page's pen was printed, not
 # written: the sides and dividers of form boxes in a light ink whose top and bottom lines did not
 # survive the threshold (so no frame closes), read as 1s. Handwritten 1s measure half the pen or more.
@@ -187,11 +190,8 @@ def build_atoms(components: Components, digit_height: float) -> list[Atom]:
     # are joined is print, punctuation or a stray mark, unless it sits right beside a digit-sized
     # atom: then it may be a loose piece of that digit, and the decoder decides.
     full = [atom for atom in joined if atom.h >= MIN_RELATIVE_HEIGHT * height]
-    pieces = [
-        atom
-        for atom in joined
-        if atom.h < MIN_RELATIVE_HEIGHT * height and any(_beside(atom, other, height) for other in full)
-    ]
+    beside = _Beside(full, height)
+    pieces = [atom for atom in joined if atom.h < MIN_RELATIVE_HEIGHT * height and beside.any(atom)]
     return sorted(full + pieces, key=lambda a: a.x)
 
 
@@ -217,7 +217,31 @@ def _pen_width(components: Components, height: float) -> float:
 def _beside(piece: Atom, atom: Atom, height: float) -> bool:
     horizontal_gap = max(piece.x, atom.x) - min(piece.right, atom.right)
     vertical_overlap = min(piece.bottom, atom.bottom) - max(piece.y, atom.y)
-    return horizontal_gap <= 0.3 * height and vertical_overlap > -0.2 * height
+    return horizontal_gap <= BESIDE_GAP * height and vertical_overlap > -0.2 * height
+
+
+class _Beside:
+    """The atoms a piece sits beside (:func:`_beside`), looked up by position.
+
+    A page has hundreds of atoms and pieces; testing each piece against every atom
+    was a few milliseconds per photo. Atoms are sorted by their left edge, so only
+    those starting within reach of the piece (the widest atom's width, plus the gap) are tested.
+    """
+
+    def __init__(self, atoms: list[Atom], height: float) -> None:
+        self.atoms = sorted(atoms, key=lambda atom: atom.x)
+        self.lefts = [atom.x for atom in self.atoms]
+        self.widest = max((atom.w for atom in atoms), default=0)
+        self.height = height
+
+    def all(self, piece: Atom) -> list[Atom]:
+        reach = BESIDE_GAP * self.height
+        first = bisect.bisect_left(self.lefts, piece.x - reach - self.widest)
+        last = bisect.bisect_right(self.lefts, piece.right + reach)
+        return [atom for atom in self.atoms[first:last] if _beside(piece, atom, self.height)]
+
+    def any(self, piece: Atom) -> bool:
+        return bool(self.all(piece))
 
 
 def _join_broken(atoms: list[Atom], height: float) -> list[Atom]:
@@ -306,10 +330,11 @@ def chain_lines(atoms: list[Atom], digit_height: float) -> list[list[Atom]]:
     full = [atom for atom in atoms if atom.h >= MIN_RELATIVE_HEIGHT * height]
     pieces = [atom for atom in atoms if atom.h < MIN_RELATIVE_HEIGHT * height]
     lines = _chain(full, height)
+    beside = _Beside(full, height)
     line_of = {atom: line for line in lines for atom in line.atoms}
     loose: list[Atom] = []
     for piece in pieces:
-        neighbours = [atom for atom in full if _beside(piece, atom, height)]
+        neighbours = beside.all(piece)
         if not neighbours:
             loose.append(piece)
             continue
