@@ -51,6 +51,11 @@ MAX_DIGIT_WIDTH = 1.3
 # Digits of one line are of a size: a crop far taller than the line is the loop of a signature
 # or a digit with a box side or a neighbour's stroke still attached, and reads as one only at a cost.
 MAX_HEIGHT_RATIO = 1.4
+# Printed words (a form's labels, a title) hold letters the model takes for digits: see
+# _without_printed_words.
+WORD_GAP = 0.5
+WORD_LETTER_SHARE = 0.5
+MIN_WORD_LENGTH = 3
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,8 @@ class Slice:
     x1: int
     y0: int
     y1: int
+    # A whole atom, not a part of one between cut paths.
+    whole: bool = True
 
     @classmethod
     def of_atom(cls, atom: Atom, components: Components) -> Slice:
@@ -251,7 +258,7 @@ def _slices(atom: Atom, components: Components, line_height: float, cut: bool = 
         if used.size == 0:
             continue
         first, last = int(used[0]), int(used[-1]) + 1
-        pieces.append(Slice(part[:, first:last], atom.x + first, atom.x + last, atom.y, atom.bottom))
+        pieces.append(Slice(part[:, first:last], atom.x + first, atom.x + last, atom.y, atom.bottom, whole=False))
     return pieces
 
 
@@ -310,7 +317,7 @@ def _plan_run(run: _Run) -> list[tuple[tuple[int, int], _Crop]]:
     return wanted
 
 
-def _viterbi(run: _Run) -> tuple[list[Candidate], int]:
+def _viterbi(run: _Run) -> tuple[list[Candidate], list[Slice]]:
     """The best reading of a run: digits and skipped slices.
 
     Two digits written over each other share the slice where they overlap: a digit
@@ -356,12 +363,12 @@ def _viterbi(run: _Run) -> tuple[list[Candidate], int]:
                 by_digit[end] = by_digit[start + 1] - OVERLAP_COST + score
                 digit_back[end] = (start + 1, True, entry)
     digits: list[Candidate] = []
-    skipped = 0
+    skipped: list[Slice] = []
     position, in_digit = count, best(count)[1]
     while position > 0:
         previous, was_digit, entry = digit_back[position] if in_digit else skip_back[position]
         if entry is None:
-            skipped += 1
+            skipped.append(run.slices[position - 1])
         else:
             digits.append(_candidate(*entry))
         position, in_digit = previous, was_digit
@@ -475,10 +482,51 @@ def decode_lines(
     second = _batch(classifier, [crop for _, _, crop in wanted])
     for (run, key, crop), probabilities in zip(wanted, second):
         run.scored[key] = (crop, probabilities)
+    letters: list[list[Slice]] = [[] for _ in lines]
     for run in runs:
         digits, skipped = _viterbi(run)
         results[run.line].extend(digits)
-        rejected[run.line] += skipped
+        rejected[run.line] += len(skipped)
+        letters[run.line].extend(
+            piece for piece in skipped if piece.whole and piece.y1 - piece.y0 >= 0.5 * run.line_height
+        )
+    results = [
+        _without_printed_words(found, shapes, height) for found, shapes, height in zip(results, letters, line_heights)
+    ]
     for found in results:
         found.sort(key=lambda c: c.x)
     return [DecodedLine(candidates, count) for candidates, count in zip(results, rejected)]
+
+
+def _without_printed_words(candidates: list[Candidate], letters: list[Slice], line_height: float) -> list[Candidate]:
+    """The digits of a line, less those that are letters of a printed word.
+
+    ``letters`` are whole shapes (never pieces cut from a wider one) at least half a line
+    tall that the decoder read as not digits. A run of at least :data:`MIN_WORD_LENGTH`
+    shapes, each within :data:`WORD_GAP` line heights of the last, at least
+    :data:`WORD_LETTER_SHARE` of them letters, is a printed word: its "digits" are letters
+    the model took for digits (the o and d of "order" as 0s). Junk between touching
+    handwritten digits is a cut piece, so it never takes the real digits beside it along.
+    """
+    if not letters or not candidates:
+        return candidates
+    # (left, right, index of the candidate or -1 for a letter), left to right.
+    shapes = sorted(
+        [(c.x, c.x + c.w, index) for index, c in enumerate(candidates)] + [(p.x0, p.x1, -1) for p in letters]
+    )
+    words: list[list[int]] = [[shapes[0][2]]]
+    right = shapes[0][1]
+    for left, end, index in shapes[1:]:
+        if left - right <= WORD_GAP * line_height:
+            words[-1].append(index)
+        else:
+            words.append([index])
+        right = max(right, end)
+    in_words = {
+        index
+        for word in words
+        if len(word) >= MIN_WORD_LENGTH and word.count(-1) >= WORD_LETTER_SHARE * len(word)
+        for index in word
+        if index >= 0
+    }
+    return [candidate for index, candidate in enumerate(candidates) if index not in in_words]

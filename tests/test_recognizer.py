@@ -160,6 +160,25 @@ def test_sides_of_faint_form_boxes_are_not_read_as_ones(
     assert read_text(recognizer, page) == number
 
 
+def print_label(page: np.ndarray, text: str, x: int, baseline: int) -> None:
+    """A printed label, its letters spaced a little apart as on many forms (each its own shape)."""
+    font, scale, thickness = cv2.FONT_HERSHEY_DUPLEX, 1.6, 3
+    for letter in text:
+        cv2.putText(page, letter, (x, baseline), font, scale, 30, thickness, cv2.LINE_AA)
+        x += cv2.getTextSize(letter, font, scale, thickness)[0][0] + 6
+
+
+@pytest.mark.parametrize("label", ["Total", "Sold to", "Hold code"])
+def test_letters_of_a_printed_label_are_not_read_as_digits(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], label: str
+) -> None:
+    """Most letters of a printed word are plainly not digits, but an o, a d or an l alone would
+    pass for one: in a word whose other letters the decoder rejects, they are letters too."""
+    page, _ = page_with(["4071", "38"], clear_digits, seed=0)
+    print_label(page, label, 80, 160)
+    assert read_text(recognizer, page) == "4071 38"
+
+
 def test_digit_height_is_that_of_most_digits_not_the_tallest(clear_digits: dict[int, list[np.ndarray]]) -> None:
     """Handwriting varies in size; every size rule downstream (joins, splits, boxes) is relative to this height.
 
