@@ -13,7 +13,8 @@ picks, per run, the reading with the best total score:
     log p(not a digit) - SKIP_COST              for each slice left out
 
 A merged pair reads as "not a digit", so it is split; two halves of one digit
-read poorly and are too short or too narrow, so they are joined.
+read poorly and are too short or too narrow, so they are joined. Last, digits
+among the rejected letters of a printed word (the o of "order") are dropped.
 """
 
 from __future__ import annotations
