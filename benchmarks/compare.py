@@ -63,7 +63,7 @@ def digitstream_reader() -> tuple[Reader, Callable[[np.ndarray], float]]:
     recognizer = Recognizer(load_classifier())
 
     def read(frame: Frame) -> list[list[str]]:
-        return [[number.text for number in line.numbers] for line in recognizer.read(frame).lines]
+        return recognizer.read(frame).number_texts
 
     def classify_rate(crops: np.ndarray) -> float:
         digits = normalize_digits(list(crops))

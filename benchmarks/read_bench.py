@@ -54,7 +54,7 @@ def main() -> None:
     recognizer = Recognizer(load_classifier())
 
     def reader(frame: Frame) -> list[list[str]]:
-        return [[number.text for number in line.numbers] for line in recognizer.read(frame).lines]
+        return recognizer.read(frame).number_texts
 
     samples = load_samples(args.samples)
     pages = [s for s in samples if s.kind == "pages"]

@@ -190,6 +190,11 @@ class Reading:
         return [number for line in self.lines for number in line.numbers]
 
     @property
+    def number_texts(self) -> list[list[str]]:
+        """Each line's numbers as text: what :func:`recognizer.scoring.score_page` compares with the truth."""
+        return [[number.text for number in line.numbers] for line in self.lines]
+
+    @property
     def digits(self) -> list[Digit]:
         return [digit for number in self.numbers for digit in number.digits]
 

@@ -208,7 +208,7 @@ def _pen_width(components: Components, height: float) -> float:
     heights = stats[:, cv2.CC_STAT_HEIGHT]
     widths = stats[:, cv2.CC_STAT_WIDTH]
     # Thin upright shapes are left out: they are 1s or the very hairlines this is measured against.
-    digit_sized = (heights >= 0.75 * height) & (heights <= 1.5 * height) & (widths >= 0.4 * heights)
+    digit_sized = (heights >= ANCHOR_HEIGHT * height) & (heights <= 1.5 * height) & (widths >= 0.4 * heights)
     if not digit_sized.any():
         return 0.0
     return float(np.median(components.stroke_widths[1:][digit_sized]))

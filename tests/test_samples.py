@@ -30,7 +30,7 @@ def test_samples_are_read_at_least_as_well_as_measured(recognizer: Recognizer) -
     assert len([s for s in samples if s.kind == "photos"]) >= 40
 
     def reader(frame: Frame) -> list[list[str]]:
-        return [[number.text for number in line.numbers] for line in recognizer.read(frame).lines]
+        return recognizer.read(frame).number_texts
 
     result = run_method("digitstream", reader, samples, warmup=0)
     table = "\n".join(
@@ -55,10 +55,7 @@ def test_photos_taken_sideways_without_exif_read_as_well_as_turned_upright(recog
         turn = {90: cv2.ROTATE_90_CLOCKWISE, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}[sample.truth.rotation]
         found = recognizer.read(sample.frame)
         upright = recognizer.read(Frame(np.asarray(cv2.rotate(sample.frame.image, turn), np.uint8), "upright"))
-        found_score, upright_score = (
-            score_page(sample.truth, [[number.text for number in line.numbers] for line in reading.lines])
-            for reading in (found, upright)
-        )
+        found_score, upright_score = (score_page(sample.truth, reading.number_texts) for reading in (found, upright))
         assert found.rotation == sample.truth.rotation, sample.path.name
         assert found_score.matched_numbers >= upright_score.matched_numbers, (sample.path.name, found.text)
         assert found_score.character_errors <= upright_score.character_errors, (sample.path.name, found.text)
