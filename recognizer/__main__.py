@@ -2,4 +2,6 @@
 
 from recognizer.cli import main
 
-main()
+# Guarded: reader processes are started with spawn, which imports the main module again.
+if __name__ == "__main__":
+    main()

@@ -176,9 +176,16 @@ def serve(
         typer.Option(
             min=1,
             max=16,
-            help="Frames processed in parallel. Default: 1 for one source (lowest latency), 2 for several.",
+            help="Frames read in parallel, each in its own reader process. Default: 1 for one source (lowest latency), 2 for several.",
         ),
     ] = None,
+    threads: Annotated[
+        bool,
+        typer.Option(
+            "--threads",
+            help="Read frames in threads of the server's process, not in reader processes (slower with several workers).",
+        ),
+    ] = False,
     queue_size: Annotated[int, typer.Option(min=1, max=1000, help="Messages kept for a slow subscriber.")] = 8,
     stall_timeout: Annotated[
         float, typer.Option(min=0.5, help="Disconnect a subscriber that stops reading this long.")
@@ -191,7 +198,7 @@ def serve(
     import asyncio
 
     from recognizer.classifier import ModelError
-    from recognizer.service.engine import EngineConfig, default_workers
+    from recognizer.service.engine import EngineConfig, default_workers, use_processes
     from recognizer.service.run import ServeOptions, run_service
     from recognizer.service.server import Service, ServiceConfig, token_from_environment
     from recognizer.service.sources import SourceError, parse_source
@@ -208,6 +215,7 @@ def serve(
     if len(set(names)) != len(names):
         error(f"stream names must be unique, got {names}; name them with NAME=SPEC")
         raise typer.Exit(code=2)
+    worker_count = workers or default_workers(len(specs))
     options = ServeOptions(
         service=ServiceConfig(
             host=host,
@@ -221,7 +229,10 @@ def serve(
             allowed_origins=tuple(allow_origin or ()),
         ),
         engine=EngineConfig(
-            workers=workers or default_workers(len(specs)), stable_frames=stable_frames, stable_window=stable_window
+            workers=worker_count,
+            stable_frames=stable_frames,
+            stable_window=stable_window,
+            processes=use_processes(worker_count, threads),
         ),
         sources=specs,
         model_dir=model,

@@ -274,10 +274,35 @@ def test_ended_and_failing_sources_are_reported_and_others_keep_serving(start_se
     assert desk_numbers == expected
 
 
-def test_serve_command_shuts_down_cleanly_on_sigterm(camera_video) -> None:  # type: ignore[no-untyped-def]
+def _children(pid: int) -> set[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    children = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            children.add(int(status.parent.name))
+    return children
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie no longer does: an init that does not reap leaves those)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_command_shuts_down_cleanly_on_sigterm(camera_video, workers) -> None:  # type: ignore[no-untyped-def]
     video, _ = camera_video
     port = free_port()
     command = [sys.executable, "-m", "recognizer", "serve", "--source", f"desk={video}", "--loop", "--port", str(port)]
+    command += ["--workers", workers]
+    readers: set[int] = set()
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
         try:
 
@@ -291,6 +316,13 @@ def test_serve_command_shuts_down_cleanly_on_sigterm(camera_video) -> None:  # t
                 else:
                     raise AssertionError("server did not come up")
                 await connection.recv()
+                if Path("/proc").is_dir():
+                    # Two workers read in reader processes; one reads in the server's own process.
+                    readers.update(_children(process.pid))
+                    trackers = {
+                        pid for pid in readers if b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+                    }
+                    assert len(readers - trackers) == (2 if workers == "2" else 0)
                 process.send_signal(signal.SIGTERM)
                 try:
                     async for _ in connection:
@@ -307,6 +339,9 @@ def test_serve_command_shuts_down_cleanly_on_sigterm(camera_video) -> None:  # t
                 process.communicate()
     assert process.returncode == 0
     assert "Traceback" not in stderr
+    assert "leaked" not in stderr, "shared memory left behind"
+    time.sleep(0.5)  # the resource tracker leaves once the server has gone
+    assert not [child for child in readers if _running(child)], "a reader process outlived the server"
 
 
 def test_subscribe_command_reconnects_when_the_server_restarts(camera_video) -> None:  # type: ignore[no-untyped-def]

@@ -1,9 +1,9 @@
 """The live pipeline: sources -> workers -> (batched) classifier -> stable numbers -> hub.
 
-Worker threads take the newest pending frame of any source, read it with the
-shared recognizer (whose classifier batches crops across workers), update the
-stream's stable numbers, and hand the messages to the event loop, which owns
-the hub. Workers never wait on subscribers.
+Worker threads take the newest pending frame of any source, read it (each in its
+own reader process, or in the thread itself) with the shared classifier, which
+batches crops across workers, update the stream's stable numbers, and hand the
+messages to the event loop, which owns the hub. Workers never wait on subscribers.
 """
 
 from __future__ import annotations
@@ -25,24 +25,35 @@ from recognizer.reading import Frame
 from recognizer.service.batching import BatchingClassifier
 from recognizer.service.hub import Hub, Outgoing, encode
 from recognizer.service.protocol import Changed, ReadingMessage, Status, Thumbnail
+from recognizer.service.reader_process import ReaderProcess
 from recognizer.service.sources import FrameSource, NewestFrames, SourceSpec
 from recognizer.service.stability import StabilityTracker
 
-__all__ = ["Engine", "EngineConfig", "default_workers"]
+__all__ = ["Engine", "EngineConfig", "default_workers", "use_processes"]
 
 THUMBNAIL_WIDTH = 640
 
 
 def default_workers(sources: int) -> int:
-    """Worker threads for this many sources.
+    """Workers for this many sources: one camera gets one, several get two.
 
-    Much of reading a frame is Python, which one process runs one thread at a time: on two
-    cores a second worker for a single camera raises the frame rate by about a quarter but
-    adds half again to the latency (measured with benchmarks/serve_bench.py). One camera gets
-    one worker, the lowest latency; several get two, so that one stream's frame never waits
-    for another's.
+    Reading a frame takes one core for 40-60 ms. A second worker for one camera reads more of
+    its frames (24 a second instead of 18, as processes) but each later (p95 132 ms instead
+    of 100; benchmarks/serve_bench.py): two workers share two cores with the capture and
+    the server, and take longer per frame. For several cameras a second worker is better on
+    both counts, and keeps one stream's frame from waiting for another's.
     """
     return 1 if sources <= 1 else 2
+
+
+def use_processes(workers: int, threads: bool = False) -> bool:
+    """Whether workers read in reader processes: always when there are several, unless told otherwise.
+
+    Much of reading a frame is Python, which the threads of one process run one at a time: as
+    threads, a second worker raised the frame rate by a quarter but added half again to the
+    latency. One worker gains nothing from a process of its own and pays for the hand-over.
+    """
+    return workers > 1 and not threads
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,8 @@ class EngineConfig:
     stable_frames: int = 3
     # ... out of this many recent frames.
     stable_window: int = 5
+    # Read frames in reader processes (see reader_process) rather than in the worker threads.
+    processes: bool = True
 
 
 class Engine:
@@ -81,8 +94,13 @@ class Engine:
         self._in_flight: dict[str, set[int]] = {spec.name: set() for spec in specs}
         self._finished: dict[str, dict[int, list[Outgoing]]] = {spec.name: {} for spec in specs}
         self._stop = threading.Event()
+        self._readers: list[ReaderProcess | None] = [
+            ReaderProcess(recognizer.options, batcher, name=f"reader-{i}") if self.config.processes else None
+            for i in range(self.config.workers)
+        ]
         self._workers = [
-            threading.Thread(target=self._work, name=f"worker-{i}", daemon=True) for i in range(self.config.workers)
+            threading.Thread(target=self._work, args=(reader,), name=f"worker-{i}", daemon=True)
+            for i, reader in enumerate(self._readers)
         ]
         self.frames_read = 0
         self.errors = 0
@@ -93,6 +111,9 @@ class Engine:
         return [{**source.spec.describe(), "state": source.state} for source in self.sources.values()]
 
     def start(self) -> None:
+        for reader in self._readers:
+            if reader is not None:
+                reader.start()
         for worker in self._workers:
             worker.start()
         for source in self.sources.values():
@@ -105,6 +126,9 @@ class Engine:
         self.frames.close()
         for worker in self._workers:
             worker.join(timeout=5)
+        for reader in self._readers:
+            if reader is not None:
+                reader.close()
 
     def _publish(self, build: Callable[[], None]) -> None:
         if not self.loop.is_closed():
@@ -141,7 +165,8 @@ class Engine:
         if batches:
             self._publish(deliver)
 
-    def _work(self) -> None:
+    def _work(self, reader: ReaderProcess | None) -> None:
+        read = self.recognizer.read if reader is None else reader.read
         while not self._stop.is_set():
             item = self._take()
             if item is None:
@@ -149,7 +174,7 @@ class Engine:
             stream, frame = item
             try:
                 with self.batcher.participant():
-                    reading = self.recognizer.read(frame)
+                    reading = read(frame)
             except Exception as error:  # noqa: BLE001 - one bad frame must not stop the stream
                 self.errors += 1
                 self._finish(stream, frame.index, [])
