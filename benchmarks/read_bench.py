@@ -4,14 +4,16 @@
 
 Prints a Markdown table: for A4 pages and for 1280x720 photos, the median and
 p95 time per image after warm-up, digits per second, number recall and
-character error rate against the truth files; and the wall time of a cold
-`digits read photo.jpg` (a fresh process, as a user runs it).
+character error rate against the truth files; the wall time of a cold
+`digits read photo.jpg` (a fresh process, as a user runs it); and the wall time of
+`digits read --jobs N` over all the samples at once, for 1 job and for one per core.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -36,6 +38,14 @@ def cold_start_seconds(image: Path, runs: int) -> list[float]:
         subprocess.run([sys.executable, "-m", "recognizer", "read", str(image)], check=True, capture_output=True)
         timings.append(time.perf_counter() - started)
     return timings
+
+
+def batch_seconds(paths: list[Path], jobs: int) -> float:
+    """Wall time of `digits read --jobs JOBS PATHS...` in a new process, start-up included."""
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "recognizer", "read", "--jobs", str(jobs), *map(str, paths)]
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -91,6 +101,14 @@ def main() -> None:
         "median_s": round(statistics.median(cold), 3),
         "max_s": round(max(cold), 3),
     }
+    # Each sample once: the batch job reads its pages in input order, as a user's folder would be.
+    batch_inputs = sorted({s.path for s in samples})
+    job_counts = sorted({1, max(2, min(4, os.cpu_count() or 1))})
+    batch = {jobs: batch_seconds(batch_inputs, jobs) for jobs in job_counts}
+    report["batch"] = {
+        "inputs": len(batch_inputs),
+        "seconds": {str(jobs): round(seconds, 2) for jobs, seconds in batch.items()},
+    }
     overall = Score()
     for sample_group in (pages, [s for s in samples if s.kind == "photos"]):
         if sample_group:
@@ -124,6 +142,10 @@ def main() -> None:
     print(
         f"Cold `digits read {cold_start['image']}`: median {cold_start['median_s']} s, worst {cold_start['max_s']} s over {args.cold_runs} runs."
     )
+    print(f"\n| `digits read --jobs N` on {len(batch_inputs)} inputs | wall s | inputs/s | speed-up |")
+    print("| --- | ---: | ---: | ---: |")
+    for jobs, seconds in batch.items():
+        print(f"| {jobs} | {seconds:.2f} | {len(batch_inputs) / seconds:.1f} | {batch[1] / seconds:.2f}x |")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 

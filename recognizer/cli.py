@@ -79,6 +79,14 @@ def read(
     model: ModelOption = None,
     backend: BackendOption = BackendChoice.auto,
     max_pixels: Annotated[int, typer.Option(min=1, help="Refuse images larger than this many pixels.")] = 100_000_000,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Pages read at once, each in a reader process (one per core helps for many pages; starting them takes about a second).",
+        ),
+    ] = 1,
 ) -> None:
     """Read the handwritten numbers in images and PDFs, line by line."""
     import warnings
@@ -132,7 +140,7 @@ def read(
     def on_error(failure: InputError) -> None:
         error(str(failure))
 
-    summary = read_inputs(paths, recognizer, on_reading, on_error, max_pixels)
+    summary = read_inputs(paths, recognizer, on_reading, on_error, max_pixels, jobs)
     if summary.errors or annotations_failed:
         raise typer.Exit(code=1)
 

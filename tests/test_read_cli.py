@@ -319,3 +319,26 @@ def test_a_path_the_system_refuses_is_reported_and_the_rest_read(
     assert result.exit_code == 1
     assert "cannot access" in result.stderr and "Traceback" not in result.output
     assert numbers_of(result.stdout) == expected
+
+
+def test_reading_in_parallel_prints_the_same_output_in_the_same_order(tmp_path: Path) -> None:
+    # Pages of different sizes, a multi-page input and a broken file among them: with --jobs 2 the
+    # readings are made in two reader processes, but must come out exactly as they do one by one.
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for sample in sorted((SAMPLES / "pages").glob("*.png"))[:3] + sorted((SAMPLES / "photos").glob("*.jpg"))[:3]:
+        (folder / sample.name).write_bytes(sample.read_bytes())
+    (folder / "page_001a_truncated.png").write_bytes((SAMPLES / CLEAN_PAGE).read_bytes()[:5000])
+    pages = [Image.open(SAMPLES / CLEAN_PHOTO).convert("RGB"), Image.open(SAMPLES / CLEAN_PAGE).convert("RGB")]
+    pages[0].save(folder / "scan.tif", save_all=True, append_images=pages[1:])
+    one = runner.invoke(app, ["read", "--json", str(folder)])
+    two = runner.invoke(app, ["read", "--json", "--jobs", "2", str(folder)])
+    assert one.exit_code == two.exit_code == 1
+
+    def readings(output: str) -> list[dict[str, Any]]:
+        # Everything but the time each reading took.
+        return [{k: v for k, v in json.loads(line).items() if k != "elapsed_ms"} for line in output.splitlines()]
+
+    assert readings(two.stdout) == readings(one.stdout)
+    assert len(readings(two.stdout)) == 3 + 3 + 2
+    assert two.stderr == one.stderr and "page_001a_truncated.png" in two.stderr
