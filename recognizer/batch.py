@@ -60,8 +60,12 @@ def read_inputs(
             on_reading(item, outcome)
             summary.pages_read += 1
         else:
+            from recognizer.service.reader_process import ReaderError
+
+            # A reader process's error already says what went wrong in the pipeline, as in one job.
+            detail = str(outcome) if isinstance(outcome, ReaderError) else f"{type(outcome).__name__}: {outcome}"
             summary.errors += 1
-            on_error(InputError(item.source, f"could not be read: {type(outcome).__name__}: {outcome}", item.index))
+            on_error(InputError(item.source, f"could not be read: {detail}", item.index))
 
     if jobs <= 1:
         for item in iter_pages(paths, max_pixels):
@@ -69,11 +73,12 @@ def read_inputs(
         return summary
     with _ReaderPool(recognizer, jobs) as pool:
         # Pages in flight, oldest first: each is reported once it and every page before it are done.
-        # At most two per job are decoded ahead, so a folder of large scans does not fill the memory.
+        # One page beyond the jobs is decoded ahead (enough to keep them busy), so a folder of
+        # large scans does not fill the memory.
         pending: deque[tuple[Frame | InputError, Future[Reading | Exception] | None]] = deque()
         for item in iter_pages(paths, max_pixels):
             pending.append((item, None if isinstance(item, InputError) else pool.submit(item)))
-            while pending and (len(pending) > 2 * jobs or pending[0][1] is None or pending[0][1].done()):
+            while pending and (len(pending) > jobs + 1 or pending[0][1] is None or pending[0][1].done()):
                 done, future = pending.popleft()
                 report(done, None if future is None else future.result())
         while pending:

@@ -30,7 +30,8 @@ def test_read_benchmark_prints_its_table(tmp_path: Path) -> None:
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["A4 pages"]["median_ms"] > 0
     assert data["cold_start"]["median_s"] > 0
-    assert data["batch"]["inputs"] == 6 and set(data["batch"]["seconds"]) >= {"1", "2"}
+    # One job, and one per core (at least two).
+    assert data["batch"]["inputs"] == 6 and "1" in data["batch"]["seconds"] and len(data["batch"]["seconds"]) == 2
 
 
 def test_comparison_runs_every_method_on_the_same_images(tmp_path: Path) -> None:

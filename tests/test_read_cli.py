@@ -17,7 +17,9 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from recognizer.cli import app
+from recognizer.reading import Frame, Reading
 from recognizer.scoring import load_truth
+from recognizer.service.reader_process import ReaderProcess
 from tests.conftest import SAMPLES
 from tests.samples_index import CLEAN_PAGE, CLEAN_PHOTO
 
@@ -321,7 +323,9 @@ def test_a_path_the_system_refuses_is_reported_and_the_rest_read(
     assert numbers_of(result.stdout) == expected
 
 
-def test_reading_in_parallel_prints_the_same_output_in_the_same_order(tmp_path: Path) -> None:
+def test_reading_in_parallel_prints_the_same_output_in_the_same_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Pages of different sizes, a multi-page input and a broken file among them: with --jobs 2 the
     # readings are made in two reader processes, but must come out exactly as they do one by one.
     folder = tmp_path / "batch"
@@ -332,7 +336,17 @@ def test_reading_in_parallel_prints_the_same_output_in_the_same_order(tmp_path: 
     pages = [Image.open(SAMPLES / CLEAN_PHOTO).convert("RGB"), Image.open(SAMPLES / CLEAN_PAGE).convert("RGB")]
     pages[0].save(folder / "scan.tif", save_all=True, append_images=pages[1:])
     one = runner.invoke(app, ["read", "--json", str(folder)])
+    # Count the pages the reader processes read (they do the reading; this only counts).
+    read_in_processes = []
+    original = ReaderProcess.read
+
+    def counted(self: ReaderProcess, frame: Frame) -> Reading:
+        read_in_processes.append(frame.source)
+        return original(self, frame)
+
+    monkeypatch.setattr(ReaderProcess, "read", counted)
     two = runner.invoke(app, ["read", "--json", "--jobs", "2", str(folder)])
+    assert len(read_in_processes) == 3 + 3 + 2
     assert one.exit_code == two.exit_code == 1
 
     def readings(output: str) -> list[dict[str, Any]]:

@@ -14,7 +14,8 @@ import pytest
 from recognizer.classifier import Classifier, Predictions
 from recognizer.pipeline import Recognizer
 from recognizer.reading import Frame, Reading
-from recognizer.service.reader_process import ReaderError, ReaderProcess
+from recognizer.service import reader_process
+from recognizer.service.reader_process import RETRY_AFTER_FAILURES, ReaderError, ReaderProcess
 from recognizer.service.run import live_recognizer_options
 from tests.conftest import SAMPLES
 from tests.samples_index import CLEAN_PHOTO, LIVE_PHOTO
@@ -65,25 +66,69 @@ def test_a_bigger_frame_after_a_small_one_is_read_whole(reader: ReaderProcess, c
     assert [n.text for n in got.numbers] == [n.text for n in expected.numbers]
 
 
-class _KillsReaderOnFirstCall:
-    """The real classifier, but the first request kills the child that sent it (mid-frame)."""
+def test_a_frame_the_pipeline_cannot_read_fails_in_the_same_words_as_here(
+    reader: ReaderProcess, classifier: Classifier
+) -> None:
+    # Five channels: OpenCV refuses them deep in the pipeline.
+    odd = Frame(np.random.default_rng(0).integers(0, 255, (240, 320, 5), dtype=np.uint8), "camera", 0)
+    with pytest.raises(Exception) as here:
+        Recognizer(classifier, live_recognizer_options()).read(odd)
+    with pytest.raises(ReaderError) as there:
+        reader.read(odd)
+    assert str(there.value) == f"{type(here.value).__name__}: {here.value}"
+    # The child is still there and reads the next frame.
+    assert reader.read(_frame(LIVE_PHOTO, 1)).numbers
+    assert reader.restarts == 0
 
-    def __init__(self, inner: Classifier) -> None:
+
+def test_frames_go_through_the_pipe_when_shared_memory_cannot_be_had(
+    reader: ReaderProcess, classifier: Classifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(size: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    # A container's small /dev/shm: the block cannot be reserved.
+    monkeypatch.setattr(reader_process, "_reserved_memory", full)
+    frame = _frame(LIVE_PHOTO)
+    expected = Recognizer(classifier, live_recognizer_options()).read(frame)
+    assert _digits(reader.read(frame)) == _digits(expected)
+
+
+class _KillsReader:
+    """The real classifier, but the first ``kills`` requests kill the child that sent them (mid-frame)."""
+
+    def __init__(self, inner: Classifier, kills: int = 1) -> None:
         self.inner = inner
         self.info = inner.info
         self.reader: ReaderProcess | None = None
-        self.killed = False
+        self.kills = kills
 
     def classify(self, digits: npt.NDArray[np.float32]) -> Predictions:
-        if not self.killed and self.reader is not None:
-            self.killed = True
+        if self.kills and self.reader is not None:
+            self.kills -= 1
             assert self.reader.pid is not None
             os.kill(self.reader.pid, signal.SIGKILL)
         return self.inner.classify(digits)
 
 
+def test_a_reader_that_keeps_dying_is_not_restarted_for_every_frame(classifier: Classifier) -> None:
+    killer = _KillsReader(classifier, kills=1000)
+    reader = ReaderProcess(live_recognizer_options(), killer)
+    killer.reader = reader
+    try:
+        frame = _frame(LIVE_PHOTO)
+        for _ in range(RETRY_AFTER_FAILURES):
+            with pytest.raises(ReaderError, match="stopped"):
+                reader.read(frame)
+        with pytest.raises(ReaderError, match="failed 3 times in a row"):
+            reader.read(frame)
+        assert reader.pid is None
+    finally:
+        reader.close()
+
+
 def test_a_reader_that_dies_mid_frame_fails_that_frame_only(classifier: Classifier) -> None:
-    killer = _KillsReaderOnFirstCall(classifier)
+    killer = _KillsReader(classifier)
     reader = ReaderProcess(live_recognizer_options(), killer)
     killer.reader = reader
     try:

@@ -287,6 +287,13 @@ def _children(pid: int) -> set[int]:
     return children
 
 
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _running(pid: int) -> bool:
     """Whether ``pid`` still runs (a zombie no longer does: an init that does not reap leaves those)."""
     try:
@@ -319,9 +326,7 @@ def test_serve_command_shuts_down_cleanly_on_sigterm(camera_video, workers) -> N
                 if Path("/proc").is_dir():
                     # Two workers read in reader processes; one reads in the server's own process.
                     readers.update(_children(process.pid))
-                    trackers = {
-                        pid for pid in readers if b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes()
-                    }
+                    trackers = {pid for pid in readers if b"resource_tracker" in _command_line(pid)}
                     assert len(readers - trackers) == (2 if workers == "2" else 0)
                 process.send_signal(signal.SIGTERM)
                 try:

@@ -62,8 +62,9 @@ class EngineConfig:
     stable_frames: int = 3
     # ... out of this many recent frames.
     stable_window: int = 5
-    # Read frames in reader processes (see reader_process) rather than in the worker threads.
-    processes: bool = True
+    # Read frames in reader processes (see reader_process) rather than in the worker threads;
+    # None: as use_processes says for this many workers.
+    processes: bool | None = None
 
 
 class Engine:
@@ -94,8 +95,9 @@ class Engine:
         self._in_flight: dict[str, set[int]] = {spec.name: set() for spec in specs}
         self._finished: dict[str, dict[int, list[Outgoing]]] = {spec.name: {} for spec in specs}
         self._stop = threading.Event()
+        processes = use_processes(self.config.workers) if self.config.processes is None else self.config.processes
         self._readers: list[ReaderProcess | None] = [
-            ReaderProcess(recognizer.options, batcher, name=f"reader-{i}") if self.config.processes else None
+            ReaderProcess(recognizer.options, batcher, name=f"reader-{i}") if processes else None
             for i in range(self.config.workers)
         ]
         self._workers = [

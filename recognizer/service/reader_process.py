@@ -18,13 +18,17 @@ in whatever state they are in). If it dies, the frame it was reading fails with
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import signal
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from multiprocessing.shared_memory import SharedMemory
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -37,10 +41,22 @@ __all__ = ["ReaderError", "ReaderProcess"]
 
 # Seconds a child gets to leave on its own at shutdown before it is terminated.
 STOP_TIMEOUT = 2.0
+# A child that died this many times in a row is restarted only after a delay, doubling up to
+# MAX_RETRY_DELAY seconds: one that cannot start at all must not be respawned for every frame.
+RETRY_AFTER_FAILURES = 3
+MAX_RETRY_DELAY = 30.0
+# The shared block grows with the frames; one over KEEP_BYTES (a huge scan) is given back
+# when a frame needs less than 1/SHRINK_FACTOR of it.
+SHRINK_FACTOR = 4
+KEEP_BYTES = 64 * 1024 * 1024
 
 
 class ReaderError(RuntimeError):
     """A frame could not be read in the child process."""
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 class _RemoteClassifier:
@@ -54,7 +70,7 @@ class _RemoteClassifier:
         self._connection.send(("classify", digits))
         kind, payload = self._connection.recv()
         if kind != "predictions":
-            raise ReaderError(f"classifier failed in the service: {payload}")
+            raise ReaderError(payload)  # the service's classifier failed; its own words
         return Predictions.from_probabilities(payload)
 
 
@@ -105,10 +121,11 @@ def _child_main(connection: Connection, options: RecognizerOptions, info: ModelI
             if kind == "stop":
                 return
             try:
-                frame = frames.frame(payload)
+                frame = payload if isinstance(payload, Frame) else frames.frame(payload)
                 reading = recognizer.read(frame)
             except Exception as error:  # noqa: BLE001 - reported to the parent, which reports the frame
-                connection.send(("error", f"{type(error).__name__}: {error}"))
+                # Worded as reading in the parent would word it (a ReaderError already is).
+                connection.send(("error", str(error) if isinstance(error, ReaderError) else _describe(error)))
                 continue
             finally:
                 frame = None  # type: ignore[assignment]  # the view must go before the block can be closed
@@ -129,16 +146,20 @@ class ReaderProcess:
         self.name = name
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
-        self._process: Any = None
+        self._process: BaseProcess | None = None
         self._connection: Connection | None = None
         self._memory: SharedMemory | None = None
         self._closed = False
+        self._started = False
         self.restarts = 0
+        # A child that keeps dying is not started again before this time (monotonic seconds).
+        self._failures = 0
+        self._retry_at = 0.0
 
     @property
     def pid(self) -> int | None:
         """The child's process id, while there is one."""
-        return None if self._process is None else int(self._process.pid)
+        return None if self._process is None else self._process.pid
 
     def start(self) -> None:
         """Start the child now (reading the first frame would otherwise start it)."""
@@ -149,15 +170,19 @@ class ReaderProcess:
     def _ensure_started(self) -> Connection:
         if self._connection is not None and self._process is not None and self._process.is_alive():
             return self._connection
-        if self._process is not None:
-            self.restarts += 1
-            self._discard()
+        self._discard()  # a child that died between frames
+        if time.monotonic() < self._retry_at:
+            raise ReaderError(f"reader process {self.name} failed {self._failures} times in a row; retrying later")
         parent, child = self._context.Pipe(duplex=True)
         process = self._context.Process(
             target=_child_main, args=(child, self.options, self.classifier.info), name=self.name, daemon=True
         )
-        process.start()
+        with _sigint_ignored():
+            process.start()
         child.close()
+        if self._started:
+            self.restarts += 1
+        self._started = True
         self._process, self._connection = process, parent
         return parent
 
@@ -172,21 +197,46 @@ class ReaderProcess:
                 while True:
                     kind, payload = connection.recv()
                     if kind == "reading":
+                        self._failures = 0
                         reading: Reading = payload
                         return reading
                     if kind == "error":
                         raise ReaderError(payload)
                     self._answer(connection, payload)
-            except (EOFError, OSError, BrokenPipeError) as error:
+            except ReaderError:
+                raise
+            except (EOFError, OSError) as error:
+                self._child_failed()
+                raise ReaderError(f"reader process {self.name} stopped: {str(error) or type(error).__name__}") from None
+            except BaseException:
+                # Interrupted mid-conversation (Ctrl-C, a bug): the child's next message would be
+                # taken as the answer to the next frame, so it goes.
                 self._discard()
-                raise ReaderError(f"reader process {self.name} stopped: {error or type(error).__name__}") from None
+                raise
 
-    def _share(self, frame: Frame) -> _SharedFrame:
-        """Copy the frame's pixels into the shared block (the child reads one frame at a time)."""
+    def _child_failed(self) -> None:
+        self._discard()
+        self._failures += 1
+        if self._failures >= RETRY_AFTER_FAILURES:
+            self._retry_at = time.monotonic() + min(MAX_RETRY_DELAY, 2.0 ** (self._failures - RETRY_AFTER_FAILURES))
+
+    def _share(self, frame: Frame) -> _SharedFrame | Frame:
+        """Copy the frame's pixels into the shared block (the child reads one frame at a time).
+
+        When the block cannot be had (a container's small /dev/shm), the frame goes through the pipe.
+        """
         image = np.ascontiguousarray(frame.image)
-        if self._memory is None or self._memory.size < image.nbytes:
+        size = max(1, image.nbytes)
+        if self._memory is not None and (
+            self._memory.size < size or self._memory.size > max(KEEP_BYTES, SHRINK_FACTOR * size)
+        ):
+            # Grown for the largest frame so far; given back after an unusually large one.
             self._release_memory()
-            self._memory = SharedMemory(create=True, size=image.nbytes)
+        if self._memory is None:
+            try:
+                self._memory = _reserved_memory(size)
+            except OSError:
+                return frame
         np.ndarray(image.shape, image.dtype, buffer=self._memory.buf)[...] = image
         return _SharedFrame(
             self._memory.name, image.shape, image.dtype.str, frame.source, frame.index, frame.captured_at
@@ -202,13 +252,13 @@ class ReaderProcess:
         try:
             predictions = self.classifier.classify(digits)
         except Exception as error:  # noqa: BLE001 - the child reports it as the frame's error
-            connection.send(("error", f"{type(error).__name__}: {error}"))
+            connection.send(("error", _describe(error)))
             return
         connection.send(("predictions", predictions.probabilities))
 
     def _discard(self) -> None:
         connection, process = self._connection, self._process
-        self._connection = None
+        self._connection = self._process = None
         if connection is not None:
             connection.close()
         if process is not None:
@@ -219,22 +269,59 @@ class ReaderProcess:
 
     def close(self) -> None:
         """Ask the child to leave; terminate it if it does not."""
+        self._closed = True  # no new frame starts from here on
         if not self._lock.acquire(timeout=STOP_TIMEOUT):
             # A frame is still being read (the child hangs?): ending the child ends that read too.
-            if self._process is not None:
-                self._process.terminate()
-            self._lock.acquire()
+            process = self._process
+            if process is not None:
+                process.terminate()
+            if not self._lock.acquire(timeout=STOP_TIMEOUT):
+                return  # the reading thread cleans up when its read fails
         try:
-            self._closed = True
             if self._connection is not None:
-                try:
+                with contextlib.suppress(OSError):
                     self._connection.send(("stop", None))
-                except (OSError, BrokenPipeError):
-                    pass
             if self._process is not None:
                 self._process.join(timeout=STOP_TIMEOUT)
             self._discard()
-            self._process = None
             self._release_memory()
         finally:
             self._lock.release()
+
+
+def _reserved_memory(size: int) -> SharedMemory:
+    """A new shared block whose pages are really there.
+
+    A block on a full /dev/shm is created all the same, and writing to it kills the process
+    with SIGBUS: reserving the pages first turns that into an OSError.
+    """
+    memory = SharedMemory(create=True, size=size)
+    descriptor = getattr(memory, "_fd", -1)
+    if hasattr(os, "posix_fallocate") and descriptor >= 0:
+        try:
+            os.posix_fallocate(descriptor, 0, size)
+        except OSError:
+            memory.close()
+            memory.unlink()
+            raise
+    return memory
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Start a child with SIGINT ignored: Ctrl-C in its first second would print its traceback.
+
+    An ignored signal stays ignored across exec, and Python then installs no KeyboardInterrupt
+    handler. Handlers can only be set from the main thread: a child restarted by a worker
+    thread starts as it would have.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
