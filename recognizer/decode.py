@@ -2,8 +2,9 @@
 
 Pass one classifies every atom of the image as a whole, in one batch. Most
 atoms are plainly one digit and are done. The rest are *suspicious*: too
-wide for one digit, too short (a piece of one), unsure, or "not a digit".
-Each run of suspicious atoms (with their close neighbours) is cut into
+wide for one digit, too short (a piece of one), unsure, or "not a digit";
+a narrow atom that is not a sure 1 brings its close neighbours in too (it may
+be one arc of a broken 0). Each run of suspicious atoms (with their close neighbours) is cut into
 slices (atoms, and wide atoms cut at the valleys of their ink profile), and
 every way of grouping one to four consecutive slices into a digit is
 classified, all runs of the image in one more batch. A Viterbi pass then
@@ -48,6 +49,11 @@ CONTEXT_BONUS = 0.5
 CONTEXT_GAP = 0.6
 # Widest gap (in line heights) inside one digit: the break in a broken digit.
 MAX_INNER_GAP = 0.35
+# A full-height atom narrower than this (in line heights) may be one side of a broken digit
+# (the two arcs of a 0 read alone as a 1 and a 2, sure of both), so its close neighbours join
+# its run and the Viterbi pass weighs reading them together; unless it is a sure 1.
+NARROW_SHARE = 0.6
+SURE_ONE = 0.99
 MAX_DIGIT_WIDTH = 1.3
 # Digits of one line are of a size: a crop far taller than the line is the loop of a signature
 # or a digit with a box side or a neighbour's stroke still attached, and reads as one only at a cost.
@@ -146,6 +152,14 @@ def _suspicious(atom: Atom, probabilities: npt.NDArray[np.float32], line_height:
         return True  # a piece of a digit, or not plainly a digit
     # Wide: perhaps two digits touching, unless the model is quite sure it is one wide digit.
     return atom.w >= 1.5 * line_height or (atom.w >= 1.1 * line_height and sure < 0.97)
+
+
+def _loose_arc(atom: Atom, first: tuple[_Crop, npt.NDArray[np.float32]] | None, line_height: float) -> bool:
+    """Narrow and not a sure 1: perhaps one side of a broken digit (the arcs of a 0), whatever it read as."""
+    if first is None or atom.w >= NARROW_SHARE * line_height:
+        return False
+    probabilities = first[1]
+    return not (int(np.argmax(probabilities[:NOT_A_DIGIT])) == 1 and float(probabilities[1]) >= SURE_ONE)
 
 
 def _fragmentary(atom: Atom, line_height: float) -> bool:
@@ -450,13 +464,15 @@ def decode_lines(
         # A suspicious piece may belong to its neighbour: bring close neighbours into its run.
         involved = list(suspicious)
         for i, flag in enumerate(suspicious):
-            if not flag or not _fragmentary(line[i], height):
+            if not (flag and _fragmentary(line[i], height)) and not _loose_arc(
+                line[i], by_atom.get((line_index, i)), height
+            ):
                 continue
             for j in (i - 1, i + 1):
                 if 0 <= j < len(line):
                     gap = max(line[i].x, line[j].x) - min(line[i].right, line[j].right)
                     if gap <= MAX_INNER_GAP * height:
-                        involved[j] = True
+                        involved[j] = involved[i] = True
         line_runs: list[_Run] = []
         current = _Run(line_index, [], height)
         for i, atom in enumerate(line):

@@ -295,6 +295,19 @@ def test_broken_digit_is_joined(recognizer: Recognizer, clear_digits: dict[int, 
     assert read_text(recognizer, page) == "35 54"
 
 
+@pytest.mark.parametrize("numbers", [["1041", "2063"], ["7053", "90"]])
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_a_zero_broken_into_two_arcs_is_one_zero(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], numbers: list[str], seed: int
+) -> None:
+    page, boxes = page_with(numbers, clear_digits, seed=seed)
+    # A pen that skipped at the top and bottom of each 0: two arcs, each on its own a 1, a 6 or a 2.
+    for (x, y, w, h), character in zip(boxes, "".join(numbers), strict=True):
+        if character == "0":
+            page[y : y + h, x + w // 2 - 3 : x + w // 2 + 3] = 245
+    assert read_text(recognizer, page) == " ".join(numbers)
+
+
 def test_touching_digits_are_split(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
     """Digits written so close that their strokes touch (a few percent of a digit's width)."""
     page, _ = page_with(["2038"], clear_digits, gap=0.0, overlap=0.05, seed=5)
