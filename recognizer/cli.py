@@ -184,7 +184,7 @@ def serve(
         typer.Option(
             min=1,
             max=16,
-            help="Frames read in parallel, each in its own reader process. Default: 1 for one source (lowest latency), 2 for several.",
+            help="Frames read in parallel (two or more: each worker in a reader process of its own). Default: 1 for one source (lowest latency), 2 for several.",
         ),
     ] = None,
     threads: Annotated[
