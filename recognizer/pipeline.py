@@ -41,6 +41,10 @@ Image = npt.NDArray[Any]
 CROP_MARGIN = 2.0
 # Smallest width or height that can hold a digit, in pixels.
 MIN_FRAME_SIDE = 8
+# A line whose tallest shape is under this share of the page's digit height is print: a form's
+# title or labels, their letters read as digits. Handwriting on one page varies less than that
+# (a line written at 0.7 of the others' height is still read; tests/test_recognizer.py).
+SMALL_LINE_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -120,13 +124,14 @@ class Layout:
 
 
 def lay_out_lines(mask: Image, digit_height: float) -> Layout:
-    """Remove rules, find atoms and chain them into text lines."""
+    """Remove rules, find atoms and chain them into text lines (leaving out lines of small print)."""
     rules = remove_rules(mask, digit_height)
     components = find_components(rules.mask)
     # With the rules gone, digits stand alone: measure them again on the same components.
     height = estimate_digit_height(components, mask.shape[0]) or digit_height
     atoms = build_atoms(components, height)
     lines = chain_lines(atoms, height)
+    lines = [line for line in lines if max(a.h for a in line) >= SMALL_LINE_SHARE * height]
     line_heights = [_line_height([a.h for a in line], height) for line in lines]
     return Layout(rules, components, lines, line_heights, height)
 

@@ -179,6 +179,20 @@ def test_letters_of_a_printed_label_are_not_read_as_digits(
     assert read_text(recognizer, page) == "4071 38"
 
 
+@pytest.mark.parametrize("title", ["Sample register", "Order form"])
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5])
+def test_a_printed_title_is_not_read_but_a_smaller_handwritten_line_is(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], title: str, seed: int
+) -> None:
+    page, _ = page_with(["4071", "38"], clear_digits, seed=seed)
+    # A second number written smaller (40 px against 56), and a bold printed title above them
+    # (capitals 20 px tall): its letters must not be read as digits, the small number must.
+    smaller, _ = page_with(["2569"], clear_digits, seed=seed + 10, height=40)
+    page = np.minimum(page, np.roll(smaller, 140, axis=0))
+    cv2.putText(page, title, (80, 170), cv2.FONT_HERSHEY_DUPLEX, 1.0, 30, 2, cv2.LINE_AA)
+    assert read_text(recognizer, page) == "4071 38\n2569"
+
+
 def test_digit_height_is_that_of_most_digits_not_the_tallest(clear_digits: dict[int, list[np.ndarray]]) -> None:
     """Handwriting varies in size; every size rule downstream (joins, splits, boxes) is relative to this height.
 
