@@ -184,7 +184,7 @@ def serve(
         typer.Option(
             min=1,
             max=16,
-            help="Frames read in parallel (two or more: each worker in a reader process of its own). Default: 1 for one source (lowest latency), 2 for several.",
+            help="Frames read in parallel (two or more: each worker in a reader process of its own). Default: 2 on two or more cores, else 1.",
         ),
     ] = None,
     threads: Annotated[
@@ -223,7 +223,7 @@ def serve(
     if len(set(names)) != len(names):
         error(f"stream names must be unique, got {names}; name them with NAME=SPEC")
         raise typer.Exit(code=2)
-    worker_count = workers or default_workers(len(specs))
+    worker_count = workers or default_workers()
     options = ServeOptions(
         service=ServiceConfig(
             host=host,

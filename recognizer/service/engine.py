@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
 import threading
 import time
 from collections import deque
@@ -34,16 +35,15 @@ __all__ = ["Engine", "EngineConfig", "default_workers", "use_processes"]
 THUMBNAIL_WIDTH = 640
 
 
-def default_workers(sources: int) -> int:
-    """Workers for this many sources: one camera gets one, several get two.
+def default_workers() -> int:
+    """Workers for any number of sources: two (as reader processes) wherever there are two cores.
 
-    Reading a frame takes one core for 40-60 ms. A second worker for one camera reads more of
-    its frames (24 a second instead of 18, as processes) but each later (p95 132 ms instead
-    of 100; benchmarks/serve_bench.py): two workers share two cores with the capture and
-    the server, and take longer per frame. For several cameras a second worker is better on
-    both counts, and keeps one stream's frame from waiting for another's.
+    Reading a 1280x720 frame takes 40-60 ms of one core, longer than a 30 fps camera leaves
+    between frames. One worker reads 22-25 frames a second at a p95 of 81-91 ms in a quiet
+    hour; two reader processes read every frame (29.7 a second) at a p95 of 92 ms
+    (benchmarks/serve_bench.py), and for several cameras they are better on both counts.
     """
-    return 1 if sources <= 1 else 2
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
 
 
 def use_processes(workers: int, threads: bool = False) -> bool:
