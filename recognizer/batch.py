@@ -60,12 +60,12 @@ def read_inputs(
             on_reading(item, outcome)
             summary.pages_read += 1
         else:
-            from recognizer.service.reader_process import ReaderError
+            # Imported here, as the reader processes are: one job needs none of that machinery.
+            from recognizer.service.reader_process import describe_failure
 
-            # A reader process's error already says what went wrong in the pipeline, as in one job.
-            detail = str(outcome) if isinstance(outcome, ReaderError) else f"{type(outcome).__name__}: {outcome}"
+            assert outcome is not None  # a page that was read has a reading or its error
             summary.errors += 1
-            on_error(InputError(item.source, f"could not be read: {detail}", item.index))
+            on_error(InputError(item.source, f"could not be read: {describe_failure(outcome)}", item.index))
 
     if jobs <= 1:
         for item in iter_pages(paths, max_pixels):
@@ -76,14 +76,17 @@ def read_inputs(
         # One page beyond the jobs is decoded ahead (enough to keep them busy), so a folder of
         # large scans does not fill the memory.
         pending: deque[tuple[Frame | InputError, Future[Reading | Exception] | None]] = deque()
+
+        def report_oldest() -> None:
+            done, future = pending.popleft()
+            report(done, None if future is None else future.result())
+
         for item in iter_pages(paths, max_pixels):
             pending.append((item, None if isinstance(item, InputError) else pool.submit(item)))
             while pending and (len(pending) > jobs + 1 or pending[0][1] is None or pending[0][1].done()):
-                done, future = pending.popleft()
-                report(done, None if future is None else future.result())
+                report_oldest()
         while pending:
-            done, future = pending.popleft()
-            report(done, None if future is None else future.result())
+            report_oldest()
     return summary
 
 

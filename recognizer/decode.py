@@ -158,8 +158,8 @@ def _loose_arc(atom: Atom, first: tuple[_Crop, npt.NDArray[np.float32]] | None, 
     """Narrow and not a sure 1: perhaps one side of a broken digit (the arcs of a 0), whatever it read as."""
     if first is None or atom.w >= NARROW_SHARE * line_height:
         return False
-    probabilities = first[1]
-    return not (int(np.argmax(probabilities[:NOT_A_DIGIT])) == 1 and float(probabilities[1]) >= SURE_ONE)
+    # At SURE_ONE (over a half) a 1 is also the label read.
+    return float(first[1][1]) < SURE_ONE
 
 
 def _fragmentary(atom: Atom, line_height: float) -> bool:
@@ -464,9 +464,10 @@ def decode_lines(
         # A suspicious piece may belong to its neighbour: bring close neighbours into its run.
         involved = list(suspicious)
         for i, flag in enumerate(suspicious):
-            if not (flag and _fragmentary(line[i], height)) and not _loose_arc(
+            loose = (flag and _fragmentary(line[i], height)) or _loose_arc(
                 line[i], by_atom.get((line_index, i)), height
-            ):
+            )
+            if not loose:
                 continue
             for j in (i - 1, i + 1):
                 if 0 <= j < len(line):

@@ -37,7 +37,7 @@ from recognizer.classifier import Classifier, ModelInfo, Predictions
 from recognizer.pipeline import Recognizer, RecognizerOptions
 from recognizer.reading import Frame, Reading
 
-__all__ = ["ReaderError", "ReaderProcess"]
+__all__ = ["ReaderError", "ReaderProcess", "describe_failure"]
 
 # Seconds a child gets to leave on its own at shutdown before it is terminated.
 STOP_TIMEOUT = 2.0
@@ -55,8 +55,9 @@ class ReaderError(RuntimeError):
     """A frame could not be read in the child process."""
 
 
-def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
+def describe_failure(error: BaseException) -> str:
+    """How a frame's failure is worded, in this process or the child: a ReaderError already is."""
+    return str(error) if isinstance(error, ReaderError) else f"{type(error).__name__}: {error}"
 
 
 class _RemoteClassifier:
@@ -124,8 +125,8 @@ def _child_main(connection: Connection, options: RecognizerOptions, info: ModelI
                 frame = payload if isinstance(payload, Frame) else frames.frame(payload)
                 reading = recognizer.read(frame)
             except Exception as error:  # noqa: BLE001 - reported to the parent, which reports the frame
-                # Worded as reading in the parent would word it (a ReaderError already is).
-                connection.send(("error", str(error) if isinstance(error, ReaderError) else _describe(error)))
+                # Worded as reading in the parent would word it.
+                connection.send(("error", describe_failure(error)))
                 continue
             finally:
                 frame = None  # type: ignore[assignment]  # the view must go before the block can be closed
@@ -252,7 +253,7 @@ class ReaderProcess:
         try:
             predictions = self.classifier.classify(digits)
         except Exception as error:  # noqa: BLE001 - the child reports it as the frame's error
-            connection.send(("error", _describe(error)))
+            connection.send(("error", describe_failure(error)))
             return
         connection.send(("predictions", predictions.probabilities))
 
