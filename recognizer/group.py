@@ -3,21 +3,37 @@
 Within a text line, a gap wider than :data:`NUMBER_GAP` digit heights starts
 a new number. Digits written in the boxes of one printed field belong to one
 number whatever the gaps, and a field boundary always ends a number.
+
+Text lines side by side at about the same height are one row of the page and
+read as one line (:func:`rows`): a reader sees numbers written a little higher or
+lower than their neighbours, or each at its own slant, as one row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from recognizer.decode import Candidate
 from recognizer.reading import Box, Digit, Line, Number
 
-__all__ = ["NUMBER_GAP", "group_line"]
+__all__ = ["NUMBER_GAP", "Span", "group_line", "rows"]
 
 # Handwritten digits of one number sit up to about half a height apart; numbers a height or more.
 NUMBER_GAP = 0.8
+
+
+# Text lines side by side whose heights overlap by this share of the smaller are one row of the
+# page: numbers written a little above or below their neighbours, or each at its own slant, that
+# line chaining (which follows one line's course) took apart. A row reads as one line.
+ROW_OVERLAP = 0.5
+# Side by side means overlapping by no more than this share of a digit height.
+ROW_SIDE_OVERLAP = 0.25
+# A line lying in a gap of another (between two of its digits) belongs to it when their heights
+# overlap at all, by this share: chaining had passed it over for being too high or too low.
+GAP_OVERLAP = 0.2
 
 
 # A 1 is a thin stroke in a digit-wide space: measure gaps as if every digit were this wide.
@@ -60,3 +76,119 @@ def group_line(
                 numbers.append([digit])
         previous, previous_field = candidate, field
     return Line(tuple(Number(tuple(digits)) for digits in numbers))
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a text line's digits lie, in the coordinates the lines were chained in."""
+
+    left: float
+    right: float
+    top: float
+    bottom: float
+    # Each digit's left and right edge, left to right.
+    columns: tuple[tuple[float, float], ...] = ()
+
+    @classmethod
+    def of_boxes(cls, boxes: Sequence[tuple[float, float, float, float]]) -> Span:
+        """The span of digits given as (x, y, w, h) boxes."""
+        return cls(
+            min(x for x, _, _, _ in boxes),
+            max(x + w for x, _, w, _ in boxes),
+            min(y for _, y, _, _ in boxes),
+            max(y + h for _, y, _, h in boxes),
+            tuple(sorted((x, x + w) for x, _, w, _ in boxes)),
+        )
+
+    def joined(self, other: Span) -> Span:
+        return Span(
+            min(self.left, other.left),
+            max(self.right, other.right),
+            min(self.top, other.top),
+            max(self.bottom, other.bottom),
+            tuple(sorted(self.columns + other.columns)),
+        )
+
+    def holds_in_a_gap(self, other: Span, height: float) -> bool:
+        """Whether ``other`` lies between two of this line's digits, clear of all of them."""
+        slack = ROW_SIDE_OVERLAP * height
+        if not (self.left < other.left and other.right < self.right):
+            return False
+        return all(right <= other.left + slack or left >= other.right - slack for left, right in self.columns)
+
+    @property
+    def centre_y(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    def level_share(self, other: Span) -> float:
+        """How much the two lines' heights overlap, as a share of the smaller height."""
+        shared = min(self.bottom, other.bottom) - max(self.top, other.top)
+        return shared / max(1e-9, min(self.bottom - self.top, other.bottom - other.top))
+
+    def left_of(self, other: Span, height: float) -> bool:
+        """Wholly to the left of ``other``, but for a little overlap."""
+        return self.right <= other.left + ROW_SIDE_OVERLAP * height
+
+    def meets_band(self, top: float, bottom: float) -> bool:
+        return self.top < bottom and self.bottom > top
+
+
+def rows(spans: Sequence[Span], height: float) -> list[list[int]]:
+    """The lines, by index, gathered into rows: rows top to bottom, each row's lines left to right.
+
+    First a line lying in a gap of another joins it. Then a row is a chain of lines,
+    each level with the next on its right: the most level pairs link first (a line
+    between two rows goes with the one it is more level with), and a line never links
+    past another line lying between the two.
+    """
+    merged = list(spans)
+    # Lines taken into another line's gap, by the line that took them.
+    taken: dict[int, list[int]] = {}
+    absorbed: set[int] = set()
+    for index in sorted(range(len(merged)), key=lambda i: merged[i].right - merged[i].left):
+        hosts = [
+            (merged[host].level_share(merged[index]), host)
+            for host in range(len(merged))
+            if host != index and host not in absorbed and merged[host].holds_in_a_gap(merged[index], height)
+        ]
+        share, host = max(hosts, default=(0.0, -1))
+        if share >= GAP_OVERLAP:
+            merged[host] = merged[host].joined(merged[index])
+            taken.setdefault(host, []).extend([index, *taken.pop(index, [])])
+            absorbed.add(index)
+    live = [index for index in range(len(merged)) if index not in absorbed]
+    right_of: dict[int, int] = {}
+    left_of: dict[int, int] = {}
+    pairs = [
+        (merged[a].level_share(merged[b]), a, b)
+        for a in live
+        for b in live
+        if a != b and merged[a].left_of(merged[b], height) and merged[a].level_share(merged[b]) >= ROW_OVERLAP
+    ]
+    for _, a, b in sorted(pairs, reverse=True):
+        if a in right_of or b in left_of or _between(merged, live, a, b, height):
+            continue
+        right_of[a], left_of[b] = b, a
+    gathered = []
+    for start in live:
+        if start in left_of:
+            continue
+        row = [start]
+        while row[-1] in right_of:
+            row.append(right_of[row[-1]])
+        gathered.append([member for index in row for member in (index, *taken.get(index, ()))])
+    gathered.sort(key=lambda row: float(np.mean([spans[i].centre_y for i in row])))
+    return [sorted(row, key=lambda i: spans[i].left) for row in gathered]
+
+
+def _between(spans: Sequence[Span], live: list[int], a: int, b: int, height: float) -> bool:
+    """Whether another line lies between ``a`` and ``b``, side to side, within their height."""
+    top = min(spans[a].top, spans[b].top)
+    bottom = max(spans[a].bottom, spans[b].bottom)
+    return any(
+        spans[a].left_of(spans[index], height)
+        and spans[index].left_of(spans[b], height)
+        and spans[index].meets_band(top, bottom)
+        for index in live
+        if index not in (a, b)
+    )

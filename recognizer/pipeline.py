@@ -16,9 +16,9 @@ import numpy as np
 import numpy.typing as npt
 
 from recognizer.classifier import Classifier
-from recognizer.decode import DecodedLine, decode_lines
+from recognizer.decode import Candidate, DecodedLine, decode_lines
 from recognizer.geometry import MIN_SKEW_DEGREES, Transform, crop_to_ink, estimate_skew, rotate_mask, rotate_quarter
-from recognizer.group import group_line
+from recognizer.group import Span, group_line, rows
 from recognizer.prepare import measure_digit_height, prepare
 from recognizer.reading import DEFAULT_MIN_CONFIDENCE, Box, Frame, Line, Reading
 from recognizer.rules import RuleRemoval, remove_rules
@@ -262,15 +262,18 @@ class Recognizer:
         return self._reading(frame, lines, started, oriented.rotation, oriented.skew)
 
     def _lines(self, decoded: _Decoded, transform: Transform) -> list[Line]:
-        kept: list[tuple[float, Line]] = []
+        kept: list[list[Candidate]] = []
         for decoded_line in decoded.lines:
             candidates = decoded_line.candidates
-            if not candidates:
-                continue
             if self.options.drop_edge_digits:
                 candidates = [c for c in candidates if not _touches_edge(transform.box(c.x, c.y, c.w, c.h), transform)]
-                if not candidates:
-                    continue
+            if candidates:
+                kept.append(candidates)
+        spans = [Span.of_boxes([(c.x, c.y, c.w, c.h) for c in line]) for line in kept]
+        lines: list[Line] = []
+        for row in rows(spans, decoded.digit_height):
+            # The row's lines do not overlap side to side, so their digits in x order keep each line's order.
+            candidates = sorted((c for index in row for c in kept[index]), key=lambda c: c.x)
             fields = [decoded.rules.field_of(c.x + c.w / 2, c.y + c.h / 2) for c in candidates]
             line = group_line(
                 candidates,
@@ -279,10 +282,8 @@ class Recognizer:
                 self.options.min_confidence,
             )
             if line is not None:
-                centre_y = float(np.mean([c.y + c.h / 2 for c in candidates]))
-                kept.append((centre_y, line))
-        kept.sort(key=lambda item: item[0])
-        return [line for _, line in kept]
+                lines.append(line)
+        return lines
 
     def _reading(self, frame: Frame, lines: list[Line], started: float, rotation: int, skew: float) -> Reading:
         return Reading(

@@ -193,6 +193,36 @@ def test_a_printed_title_is_not_read_but_a_smaller_handwritten_line_is(
     assert read_text(recognizer, page) == "4071 38\n2569"
 
 
+def written_at(
+    number: str, digits: dict[int, list[np.ndarray]], seed: int, shift: tuple[float, float], angle: float = 0.0
+) -> np.ndarray:
+    """A page with one number, moved by ``shift`` pixels and turned by ``angle`` degrees about its own centre."""
+    page, boxes = page_with([number], digits, seed=seed)
+    left, right = boxes[0][0], boxes[-1][0] + boxes[-1][2]
+    matrix = cv2.getRotationMatrix2D(((left + right) / 2, 300 - DIGIT_HEIGHT / 2), angle, 1.0)
+    matrix[:, 2] += np.asarray(shift, dtype=np.float64)
+    return cv2.warpAffine(page, matrix, (PAGE_WIDTH, PAGE_HEIGHT), borderValue=245)
+
+
+@pytest.mark.parametrize("drop", [-0.7, -0.5, 0.5, 0.7])
+@pytest.mark.parametrize("slant", [-12.0, 12.0])
+def test_numbers_of_a_row_written_higher_lower_or_slanted_read_as_one_line(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], drop: float, slant: float
+) -> None:
+    # Two rows of three numbers, 2.5 digit heights apart. In each row the middle number sits
+    # ``drop`` digit heights below the first and the last is written at its own slant: line
+    # chaining follows one line's course, so it takes them apart, yet a reader sees one row.
+    row_gap = 2.5 * DIGIT_HEIGHT
+    parts = []
+    for row, numbers in enumerate((("4071", "385", "925"), ("62", "1739", "804"))):
+        top = -150 + row * row_gap
+        parts.append(written_at(numbers[0], clear_digits, 10 * row, (0, top)))
+        parts.append(written_at(numbers[1], clear_digits, 10 * row + 1, (300, top + drop * DIGIT_HEIGHT)))
+        parts.append(written_at(numbers[2], clear_digits, 10 * row + 2, (600, top), slant))
+    page = np.minimum.reduce(parts)
+    assert read_text(recognizer, page) == "4071 385 925\n62 1739 804"
+
+
 def test_digit_height_is_that_of_most_digits_not_the_tallest(clear_digits: dict[int, list[np.ndarray]]) -> None:
     """Handwriting varies in size; every size rule downstream (joins, splits, boxes) is relative to this height.
 
