@@ -77,7 +77,9 @@ async def subscriber(url: str, duration: float, sink: Latencies, warmup: float) 
         started = time.time()
         while time.time() - started < duration:
             try:
-                raw = await asyncio.wait_for(connection.recv(), 5)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for wraps every message in a task.
+                async with asyncio.timeout(5):
+                    raw = await connection.recv()
             except TimeoutError:
                 continue
             now = time.time()
@@ -100,7 +102,8 @@ async def raw_subscriber(url: str, duration: float, warmup: float, latencies: li
         started = time.time()
         while time.time() - started < duration:
             try:
-                raw = await asyncio.wait_for(connection.recv(decode=False), 5)
+                async with asyncio.timeout(5):
+                    raw = await connection.recv(decode=False)
             except TimeoutError:
                 continue
             now = time.time()
