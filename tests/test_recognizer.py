@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from recognizer.group import Span, rows
 from recognizer.normalize import normalize_digits
 from recognizer.pipeline import Recognizer
 from recognizer.reading import Frame
@@ -221,6 +222,36 @@ def test_numbers_of_a_row_written_higher_lower_or_slanted_read_as_one_line(
         parts.append(written_at(numbers[2], clear_digits, 10 * row + 2, (600, top), slant))
     page = np.minimum.reduce(parts)
     assert read_text(recognizer, page) == "4071 385 925\n62 1739 804"
+
+
+def line_of(*digits: tuple[int, int]) -> Span:
+    """A text line of 20-px digits, 14 px wide, each given as (x, y)."""
+    return Span.of_boxes([(x, y, 14, 20) for x, y in digits])
+
+
+def test_a_line_between_two_rows_joins_the_one_it_is_more_level_with() -> None:
+    # Two tightly stacked lines, and to their right a line level with both: it shares
+    # half its height with the upper one and 60% with the lower one.
+    upper = line_of((0, 0), (16, 0), (32, 0))
+    lower = line_of((0, 18), (16, 18))
+    between = line_of((100, 10), (116, 10))
+    assert rows([upper, lower, between], 20.0) == [[0], [1, 2]]
+
+
+def test_a_line_never_links_past_a_line_lying_between_them() -> None:
+    left = line_of((0, 0), (16, 0))
+    middle = line_of((100, 8), (116, 8))
+    # Level with the left line, but the middle line stands between them: the row runs left, middle, right.
+    right = line_of((200, 0), (216, 0))
+    assert rows([left, right, middle], 20.0) == [[0, 2, 1]]
+
+
+def test_a_line_in_the_gap_of_another_joins_it_and_lines_far_apart_stay_rows() -> None:
+    # Chaining passed over the middle number (written 12 px lower) and linked its neighbours.
+    outer = line_of((0, 0), (16, 0), (200, 0), (216, 0))
+    dropped = line_of((100, 12), (116, 12))
+    next_row = line_of((0, 60), (16, 60))
+    assert rows([next_row, dropped, outer], 20.0) == [[2, 1], [0]]
 
 
 def test_digit_height_is_that_of_most_digits_not_the_tallest(clear_digits: dict[int, list[np.ndarray]]) -> None:
