@@ -44,7 +44,7 @@ MIN_FRAME_SIDE = 8
 # A line whose tallest shape is under this share of the page's digit height is print: a form's
 # title or labels, their letters read as digits. Handwriting on one page varies less than that
 # (a line written at 0.7 of the others' height is still read; tests/test_recognizer.py).
-SMALL_LINE_SHARE = 0.6
+SMALL_LINE_SHARE = 0.65
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,11 @@ SIDE_SHARE = 0.8
 MIN_BOX_SIDE = 0.8
 # A tilted line spreads over neighbouring rows, each still holding a good share of the fullest one.
 WIDEN_SHARE = 0.5
+# A printed rule is straight: at least this share of the columns where it runs alone lie within
+# a pixel of one straight line. A run of handwriting that lines up for a few digit heights
+# wanders more. Longer runs (a wavy security pattern, a page's curved rule) go whatever their course.
+RULE_STRAIGHT = 0.75
+WOBBLY_LENGTH = 12.0
 
 
 @dataclass(frozen=True)
@@ -79,14 +84,16 @@ def _run_support(mask: Image, length: int, horizontal: bool = True) -> Image:
     return cv2.dilate(runs, grow)
 
 
-def _line_bands(support: Image, mask: Image) -> Image:
+def _line_bands(support: Image, mask: Image, height: float) -> Image:
     """Narrow each horizontal rule to its own thickness along its own course.
 
     ``support`` is where a long run lies; the ink in it is the rule plus whatever
     lies within its slack (the feet of digits standing on it, the dots of a
     dotted line). Columns where the rule is alone give its centre row and
     thickness; between them (where digits cross) the centre is interpolated.
-    Only the pixels within half a thickness of that course are the rule.
+    Only the pixels within half a thickness of that course are the rule. A run
+    shorter than :data:`WOBBLY_LENGTH` digit heights (``height``) whose course is
+    not straight is handwriting, not a rule, and stays.
     """
     bands = np.zeros_like(mask)
     if not support.any():
@@ -105,7 +112,12 @@ def _line_bands(support: Image, mask: Image) -> Image:
             continue
         row_sums = np.bincount(xs, weights=ys, minlength=w)
         columns = np.flatnonzero(alone)
-        course = np.interp(np.arange(w), columns, row_sums[columns] / per_column[columns])
+        centres = row_sums[columns] / per_column[columns]
+        if w < WOBBLY_LENGTH * height and columns.size >= 3 and _straight_share(columns, centres) < RULE_STRAIGHT:
+            # Not straight: the tops or feet of handwritten digits written in a row (a 7's bar,
+            # the base of a 2, the joins of touching digits) that happen to line up.
+            continue
+        course = np.interp(np.arange(w), columns, centres)
         half = thickness / 2.0 + 0.6
         top = max(0, int(np.floor(y + course.min() - half)))
         bottom = min(mask.shape[0], int(np.ceil(y + course.max() + half)) + 1)
@@ -114,6 +126,20 @@ def _line_bands(support: Image, mask: Image) -> Image:
         window = bands[top:bottom, x : x + w]
         window |= (inside & (mask[top:bottom, x : x + w] > 0)).astype(np.uint8) * 255
     return bands
+
+
+def _straight_share(columns: npt.NDArray[np.int64], centres: npt.NDArray[np.float64]) -> float:
+    """The share of the centres within a pixel of one straight line, fitted to the centres near it."""
+    x = columns.astype(np.float64)
+    near = np.ones(len(x), dtype=bool)
+    for _ in range(3):
+        slope, intercept = np.polyfit(x[near], centres[near], 1)
+        distance = np.abs(centres - (slope * x + intercept))
+        within = distance <= 1.5
+        if within.sum() < 2 or np.array_equal(within, near):
+            break
+        near = within
+    return float(np.mean(distance <= 1.0))
 
 
 def strip_long_runs(mask: Image, length: int) -> Image:
@@ -302,10 +328,10 @@ def remove_rules(mask: Image, digit_height: float) -> RuleRemoval:
     """Strip ruled lines and box frames from ``mask``; ``digit_height`` is the typical digit height in px."""
     height = max(8.0, digit_height)
     length = int(round(2.5 * height))
-    ruled = _line_bands(_run_support(mask, length, horizontal=True), mask)
+    ruled = _line_bands(_run_support(mask, length, horizontal=True), mask, height)
     # Table columns and margins: the same, standing up.
     standing = np.ascontiguousarray(mask.T)
-    columns = np.ascontiguousarray(_line_bands(_run_support(standing, length, horizontal=True), standing).T)
+    columns = np.ascontiguousarray(_line_bands(_run_support(standing, length, horizontal=True), standing, height).T)
     frames = _frames(mask, cv2.bitwise_or(ruled, columns), height)
     horizontal = cv2.bitwise_or(ruled, frames.horizontal)
     vertical = cv2.bitwise_or(columns, frames.vertical)
