@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from recognizer.decode import Candidate
 from recognizer.reading import Box, Digit, Line, Number
@@ -139,38 +140,56 @@ def rows(spans: Sequence[Span], height: float) -> list[list[int]]:
     First a line lying in a gap of another joins it. Then a row is a chain of lines,
     each level with the next on its right: the most level pairs link first (a line
     between two rows goes with the one it is more level with), and a line never links
-    past another line lying between the two.
+    past another line lying between the two. The geometry is compared in arrays: a
+    frame full of texture can hold hundreds of one-atom lines.
     """
     merged = list(spans)
+    left = np.array([span.left for span in merged], dtype=np.float64)
+    right = np.array([span.right for span in merged], dtype=np.float64)
+    top = np.array([span.top for span in merged], dtype=np.float64)
+    bottom = np.array([span.bottom for span in merged], dtype=np.float64)
+    alive = np.ones(len(merged), dtype=bool)
     # Lines taken into another line's gap, by the line that took them.
     taken: dict[int, list[int]] = {}
-    absorbed: set[int] = set()
     for index in sorted(range(len(merged)), key=lambda i: merged[i].right - merged[i].left):
+        around = np.flatnonzero(alive & (left < left[index]) & (right > right[index]))
         hosts = [
-            (merged[host].level_share(merged[index]), host)
-            for host in range(len(merged))
-            if host != index and host not in absorbed and merged[host].holds_in_a_gap(merged[index], height)
+            (merged[host].level_share(merged[index]), int(host))
+            for host in around
+            if merged[host].holds_in_a_gap(merged[index], height)
         ]
         share, host = max(hosts, default=(0.0, -1))
         if share >= GAP_OVERLAP:
             merged[host] = merged[host].joined(merged[index])
+            top[host], bottom[host] = merged[host].top, merged[host].bottom
             taken.setdefault(host, []).extend([index, *taken.pop(index, [])])
-            absorbed.add(index)
-    live = [index for index in range(len(merged)) if index not in absorbed]
+            alive[index] = False
+    slack = ROW_SIDE_OVERLAP * height
+    pairs: list[tuple[float, int, int]] = []
+    for a in map(int, np.flatnonzero(alive)):
+        # Lines to the right of ``a`` sharing some of its height. Only those with none of the
+        # others wholly to their left can link to it: past that one, it would lie between.
+        beside = alive & (right[a] <= left + slack) & (top < bottom[a]) & (bottom > top[a])
+        beside[a] = False
+        near = np.flatnonzero(beside)
+        if near.size == 0:
+            continue
+        ends = np.sort(right[near])
+        smallest, second = float(ends[0]), float(ends[1]) if near.size > 1 else np.inf
+        for b in map(int, near):
+            nearest_other = second if right[b] == smallest else smallest
+            if nearest_other <= left[b] + slack:
+                continue
+            share = merged[a].level_share(merged[b])
+            if share >= ROW_OVERLAP and not _between(left, right, top, bottom, alive, a, b, slack):
+                pairs.append((share, a, b))
     right_of: dict[int, int] = {}
     left_of: dict[int, int] = {}
-    pairs = [
-        (merged[a].level_share(merged[b]), a, b)
-        for a in live
-        for b in live
-        if a != b and merged[a].left_of(merged[b], height) and merged[a].level_share(merged[b]) >= ROW_OVERLAP
-    ]
     for _, a, b in sorted(pairs, reverse=True):
-        if a in right_of or b in left_of or _between(merged, live, a, b, height):
-            continue
-        right_of[a], left_of[b] = b, a
+        if a not in right_of and b not in left_of:
+            right_of[a], left_of[b] = b, a
     gathered = []
-    for start in live:
+    for start in map(int, np.flatnonzero(alive)):
         if start in left_of:
             continue
         row = [start]
@@ -181,14 +200,20 @@ def rows(spans: Sequence[Span], height: float) -> list[list[int]]:
     return [sorted(row, key=lambda i: spans[i].left) for row in gathered]
 
 
-def _between(spans: Sequence[Span], live: list[int], a: int, b: int, height: float) -> bool:
+def _between(
+    left: npt.NDArray[np.float64],
+    right: npt.NDArray[np.float64],
+    top: npt.NDArray[np.float64],
+    bottom: npt.NDArray[np.float64],
+    alive: npt.NDArray[np.bool_],
+    a: int,
+    b: int,
+    slack: float,
+) -> bool:
     """Whether another line lies between ``a`` and ``b``, side to side, within their height."""
-    top = min(spans[a].top, spans[b].top)
-    bottom = max(spans[a].bottom, spans[b].bottom)
-    return any(
-        spans[a].left_of(spans[index], height)
-        and spans[index].left_of(spans[b], height)
-        and spans[index].meets_band(top, bottom)
-        for index in live
-        if index not in (a, b)
+    band_top, band_bottom = min(top[a], top[b]), max(bottom[a], bottom[b])
+    between = (
+        alive & (right[a] <= left + slack) & (right <= left[b] + slack) & (top < band_bottom) & (bottom > band_top)
     )
+    between[[a, b]] = False
+    return bool(between.any())

@@ -259,6 +259,15 @@ def test_a_line_never_links_past_a_line_lying_between_them() -> None:
     assert rows([left, right, middle], 20.0) == [[0, 2, 1]]
 
 
+def test_hundreds_of_lines_side_by_side_make_one_row_in_order() -> None:
+    # A frame full of texture can hold hundreds of one-atom lines; they still come out in reading order.
+    spans = [line_of((30 * i, 4 * (i % 3))) for i in range(300)]
+    shuffled = list(range(300))
+    np.random.default_rng(0).shuffle(shuffled)
+    gathered = rows([spans[i] for i in shuffled], 20.0)
+    assert [[shuffled[i] for i in row] for row in gathered] == [list(range(300))]
+
+
 def test_a_line_in_the_gap_of_another_joins_it_and_lines_far_apart_stay_rows() -> None:
     # Chaining passed over the middle number (written 12 px lower) and linked its neighbours.
     outer = line_of((0, 0), (16, 0), (200, 0), (216, 0))
