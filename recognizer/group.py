@@ -126,13 +126,6 @@ class Span:
         shared = min(self.bottom, other.bottom) - max(self.top, other.top)
         return shared / max(1e-9, min(self.bottom - self.top, other.bottom - other.top))
 
-    def left_of(self, other: Span, height: float) -> bool:
-        """Wholly to the left of ``other``, but for a little overlap."""
-        return self.right <= other.left + ROW_SIDE_OVERLAP * height
-
-    def meets_band(self, top: float, bottom: float) -> bool:
-        return self.top < bottom and self.bottom > top
-
 
 def rows(spans: Sequence[Span], height: float) -> list[list[int]]:
     """The lines, by index, gathered into rows: rows top to bottom, each row's lines left to right.
