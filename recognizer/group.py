@@ -137,26 +137,12 @@ def rows(spans: Sequence[Span], height: float) -> list[list[int]]:
     frame full of texture can hold hundreds of one-atom lines.
     """
     merged = list(spans)
-    left = np.array([span.left for span in merged], dtype=np.float64)
-    right = np.array([span.right for span in merged], dtype=np.float64)
-    top = np.array([span.top for span in merged], dtype=np.float64)
-    bottom = np.array([span.bottom for span in merged], dtype=np.float64)
+    # Each line's left, right, top and bottom; a line that takes another in grows with it.
+    edges = np.array([(span.left, span.right, span.top, span.bottom) for span in merged], dtype=np.float64)
+    edges = edges.reshape(len(merged), 4)
     alive = np.ones(len(merged), dtype=bool)
-    # Lines taken into another line's gap, by the line that took them.
-    taken: dict[int, list[int]] = {}
-    for index in sorted(range(len(merged)), key=lambda i: merged[i].right - merged[i].left):
-        around = np.flatnonzero(alive & (left < left[index]) & (right > right[index]))
-        hosts = [
-            (merged[host].level_share(merged[index]), int(host))
-            for host in around
-            if merged[host].holds_in_a_gap(merged[index], height)
-        ]
-        share, host = max(hosts, default=(0.0, -1))
-        if share >= GAP_OVERLAP:
-            merged[host] = merged[host].joined(merged[index])
-            top[host], bottom[host] = merged[host].top, merged[host].bottom
-            taken.setdefault(host, []).extend([index, *taken.pop(index, [])])
-            alive[index] = False
+    taken = _take_into_gaps(merged, edges, alive, height)
+    left, right, top, bottom = edges.T
     slack = ROW_SIDE_OVERLAP * height
     pairs: list[tuple[float, int, int]] = []
     for a in map(int, np.flatnonzero(alive)):
@@ -174,7 +160,7 @@ def rows(spans: Sequence[Span], height: float) -> list[list[int]]:
             if nearest_other <= left[b] + slack:
                 continue
             share = merged[a].level_share(merged[b])
-            if share >= ROW_OVERLAP and not _between(left, right, top, bottom, alive, a, b, slack):
+            if share >= ROW_OVERLAP and not _between(edges, alive, a, b, slack):
                 pairs.append((share, a, b))
     right_of: dict[int, int] = {}
     left_of: dict[int, int] = {}
@@ -193,17 +179,34 @@ def rows(spans: Sequence[Span], height: float) -> list[list[int]]:
     return [sorted(row, key=lambda i: spans[i].left) for row in gathered]
 
 
-def _between(
-    left: npt.NDArray[np.float64],
-    right: npt.NDArray[np.float64],
-    top: npt.NDArray[np.float64],
-    bottom: npt.NDArray[np.float64],
-    alive: npt.NDArray[np.bool_],
-    a: int,
-    b: int,
-    slack: float,
-) -> bool:
+def _take_into_gaps(
+    merged: list[Span], edges: npt.NDArray[np.float64], alive: npt.NDArray[np.bool_], height: float
+) -> dict[int, list[int]]:
+    """Join each line lying in a gap of another to it, narrowest lines first; returns who took whom.
+
+    ``merged``, ``edges`` and ``alive`` are updated in place: the host grows, the guest is no longer alive.
+    """
+    taken: dict[int, list[int]] = {}
+    left, right = edges[:, 0], edges[:, 1]
+    for index in np.argsort(right - left, kind="stable"):
+        around = np.flatnonzero(alive & (left < left[index]) & (right > right[index]))
+        hosts = [
+            (merged[host].level_share(merged[index]), int(host))
+            for host in around
+            if merged[host].holds_in_a_gap(merged[index], height)
+        ]
+        share, host = max(hosts, default=(0.0, -1))
+        if share >= GAP_OVERLAP:
+            merged[host] = merged[host].joined(merged[index])
+            edges[host, 2:] = merged[host].top, merged[host].bottom
+            taken.setdefault(host, []).extend([int(index), *taken.pop(int(index), [])])
+            alive[index] = False
+    return taken
+
+
+def _between(edges: npt.NDArray[np.float64], alive: npt.NDArray[np.bool_], a: int, b: int, slack: float) -> bool:
     """Whether another line lies between ``a`` and ``b``, side to side, within their height."""
+    left, right, top, bottom = edges.T
     band_top, band_bottom = min(top[a], top[b]), max(bottom[a], bottom[b])
     between = (
         alive & (right[a] <= left + slack) & (right <= left[b] + slack) & (top < band_bottom) & (bottom > band_top)
