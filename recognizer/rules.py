@@ -20,6 +20,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from recognizer.segment import label_components
+
 __all__ = ["RuleRemoval", "long_runs", "remove_rules", "strip_long_runs"]
 
 # OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
@@ -98,7 +100,7 @@ def _line_bands(support: Image, mask: Image, height: float) -> Image:
     bands = np.zeros_like(mask)
     if not support.any():
         return bands
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(support, connectivity=8)
+    count, labels, stats = label_components(support)
     for index in range(1, count):
         x, y, w, h, _ = (int(v) for v in stats[index])
         ys, xs = np.nonzero((labels[y : y + h, x : x + w] == index) & (mask[y : y + h, x : x + w] > 0))
@@ -133,13 +135,21 @@ def _straight_share(columns: npt.NDArray[np.int64], centres: npt.NDArray[np.floa
     x = columns.astype(np.float64)
     near = np.ones(len(x), dtype=bool)
     for _ in range(3):
-        slope, intercept = np.polyfit(x[near], centres[near], 1)
+        slope, intercept = _fit_line(x[near], centres[near])
         distance = np.abs(centres - (slope * x + intercept))
         within = distance <= 1.5
         if within.sum() < 2 or np.array_equal(within, near):
             break
         near = within
     return float(np.mean(distance <= 1.0))
+
+
+def _fit_line(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """Least-squares slope and intercept of y against x (distinct x): ``np.polyfit(x, y, 1)`` in a tenth of the time."""
+    x_mean, y_mean = float(x.mean()), float(y.mean())
+    dx = x - x_mean
+    slope = float(dx @ (y - y_mean)) / float(dx @ dx)
+    return slope, y_mean - slope * x_mean
 
 
 def strip_long_runs(mask: Image, length: int) -> Image:
@@ -267,7 +277,7 @@ def _frames(mask: Image, rules: Image, height: float) -> _Frames:
     horizontal_runs = cv2.bitwise_or(long_runs(mask, length, horizontal=True), rules) > 0
     vertical_runs = long_runs(mask, length, horizontal=False) > 0
     segments = (horizontal_runs | vertical_runs).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(segments, connectivity=8)
+    count, labels, stats = label_components(segments)
     horizontal = np.zeros_like(mask)
     vertical = np.zeros_like(mask)
     grids: list[tuple[int, int, int, int]] = []

@@ -26,6 +26,7 @@ __all__ = [
     "chain_lines",
     "estimate_digit_height",
     "find_components",
+    "label_components",
 ]
 
 # OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
@@ -99,9 +100,20 @@ class Atom:
         return Atom(self.ids + other.ids, left, top, right - left, bottom - top, self.area + other.area)
 
 
+def label_components(mask: Image) -> tuple[int, npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    """The 8-connected components of ``mask``: their count, label image and statistics.
+
+    Grana's block-based algorithm (BBDT) gives exactly the labels of OpenCV's default one and
+    measured here takes 0.75 ms instead of 1.7 ms for the statistics of a 640x360 mask on one
+    thread (each of the service's reader processes runs one), and the same time on two.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_BBDT)
+    return int(count), np.asarray(labels, np.int32), np.asarray(stats, np.int32)
+
+
 def find_components(mask: Image) -> Components:
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=cv2.CV_32S)
-    return Components(labels=np.asarray(labels, np.int32), stats=np.asarray(stats, np.int32), count=count)
+    count, labels, stats = label_components(mask)
+    return Components(labels=labels, stats=stats, count=count)
 
 
 def estimate_digit_height(
@@ -169,22 +181,27 @@ def build_atoms(components: Components, digit_height: float) -> list[Atom]:
     height = max(float(MIN_DIGIT_HEIGHT), digit_height)
     strokes = components.stroke_widths
     pen = _pen_width(components, height)
-    atoms: list[Atom] = []
-    for index in range(1, components.count):
-        x, y, w, h, area = (int(v) for v in components.stats[index])
-        if _hairline(w, h, area, float(strokes[index]), pen, height):
-            continue  # a printed hairline: the side of a faint form box, a table rule
-        if strokes[index] > MAX_STROKE_SHARE * max(h, 0.5 * height) and h > 0.3 * height:
-            continue  # a dot, a band or a blob: far thicker than a pen stroke
-        if h > 3.0 * height or (h < 0.25 * height and w < 0.25 * height):
-            continue  # larger than any digit here, or a speck
-        if h < 0.3 * height and w > 1.5 * height:
-            continue  # a flat stroke: an underline or the stub of a rule
-        if w < 0.35 * h and h > 1.8 * height:
-            continue  # a thin upright stroke twice a digit's height: the edge of a sheet, a margin line
-        if area > MAX_FILL * w * h and h > 0.5 * height and w > 0.5 * height:
-            continue  # a filled blob: a logo, a stamp, a shadow
-        atoms.append(Atom((index,), x, y, w, h, area))
+    # Judged in arrays over all components at once: a page has hundreds, most of them specks.
+    stats = components.stats.astype(np.int64)
+    w, h, area = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA]
+    stroke = strokes.astype(np.float64)
+    dropped = (
+        # a printed hairline: the side of a faint form box, a table rule
+        _hairlines(w, h, area, stroke, pen, height)
+        # a dot, a band or a blob: far thicker than a pen stroke
+        | ((strokes > (MAX_STROKE_SHARE * np.maximum(h, 0.5 * height)).astype(np.float32)) & (h > 0.3 * height))
+        # larger than any digit here, or a speck
+        | (h > 3.0 * height)
+        | ((h < 0.25 * height) & (w < 0.25 * height))
+        # a flat stroke: an underline or the stub of a rule
+        | ((h < 0.3 * height) & (w > 1.5 * height))
+        # a thin upright stroke twice a digit's height: the edge of a sheet, a margin line
+        | ((w < 0.35 * h) & (h > 1.8 * height))
+        # a filled blob: a logo, a stamp, a shadow
+        | ((area > MAX_FILL * w * h) & (h > 0.5 * height) & (w > 0.5 * height))
+    )
+    dropped[0] = True  # the background
+    atoms = [Atom((index,), *(int(v) for v in stats[index, :5])) for index in np.flatnonzero(~dropped).tolist()]
     joined = _join_broken(atoms, height)
     # Digits are written at about one size; what stays under half of it once broken pieces
     # are joined is print, punctuation or a stray mark, unless it sits right beside a digit-sized
@@ -195,11 +212,18 @@ def build_atoms(components: Components, digit_height: float) -> list[Atom]:
     return sorted(full + pieces, key=lambda a: a.x)
 
 
-def _hairline(w: int, h: int, area: int, stroke: float, pen: float, height: float) -> bool:
-    """An upright single line (one stroke's ink per row, no loop or bend) far thinner than the pen."""
-    upright_line = w <= 0.4 * h and area <= stroke * h
+def _hairlines(
+    w: npt.NDArray[np.int64],
+    h: npt.NDArray[np.int64],
+    area: npt.NDArray[np.int64],
+    stroke: npt.NDArray[np.float64],
+    pen: float,
+    height: float,
+) -> npt.NDArray[np.bool_]:
+    """Upright single lines (one stroke's ink per row, no loop or bend) far thinner than the pen."""
+    upright_line = (w <= 0.4 * h) & (area <= stroke * h)
     # A box's side is a digit tall or more; a shorter thin stroke may be a piece of a faint broken digit.
-    return upright_line and h >= ANCHOR_HEIGHT * height and stroke < HAIRLINE_SHARE * pen
+    return upright_line & (h >= ANCHOR_HEIGHT * height) & (stroke < HAIRLINE_SHARE * pen)
 
 
 def _pen_width(components: Components, height: float) -> float:

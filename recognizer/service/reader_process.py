@@ -30,6 +30,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from multiprocessing.shared_memory import SharedMemory
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -111,6 +112,11 @@ class _FrameMemory:
 def _child_main(connection: Connection, options: RecognizerOptions, info: ModelInfo) -> None:
     # Ctrl-C reaches the whole process group: the parent shuts the children down itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The readers run side by side, a frame each, so OpenCV's own worker threads would only
+    # compete with the other reader for the same cores (and they wait for work actively).
+    # Measured here on the bundled video, one thread reads a frame in about the same wall time
+    # and a fifth less CPU.
+    cv2.setNumThreads(1)
     recognizer = Recognizer(_RemoteClassifier(connection, info), options)
     frames = _FrameMemory()
     try:
