@@ -94,6 +94,9 @@ def read(
     # Pillow warns on stderr about every oddity of a damaged file; what matters reaches the user as
     # one error line per input or page instead.
     warnings.filterwarnings("ignore", module=r"PIL\.")
+    from recognizer.prepare import warm_up
+
+    warm_up()  # while the rest is imported and the model loads
     from recognizer.batch import read_inputs
     from recognizer.classifier import ModelError, load_classifier
     from recognizer.inputs import InputError
