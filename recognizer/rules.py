@@ -98,12 +98,16 @@ def _line_bands(support: Image, mask: Image, height: float) -> Image:
     not straight is handwriting, not a rule, and stays.
     """
     bands = np.zeros_like(mask)
-    if not support.any():
+    # Rules are few: label only the box around them, not the whole page.
+    crop_x, crop_y, crop_w, crop_h = cv2.boundingRect(support)
+    if crop_w == 0:
         return bands
-    count, labels, stats = label_components(support)
+    count, labels, stats = label_components(support[crop_y : crop_y + crop_h, crop_x : crop_x + crop_w])
     for index in range(1, count):
         x, y, w, h, _ = (int(v) for v in stats[index])
-        ys, xs = np.nonzero((labels[y : y + h, x : x + w] == index) & (mask[y : y + h, x : x + w] > 0))
+        own = labels[y : y + h, x : x + w] == index
+        x, y = x + crop_x, y + crop_y
+        ys, xs = np.nonzero(own & (mask[y : y + h, x : x + w] > 0))
         if xs.size == 0:
             continue
         per_column = np.bincount(xs, minlength=w)
