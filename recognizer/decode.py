@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -124,13 +125,10 @@ def _crop(slices: list[Slice]) -> _Crop | None:
     mask = np.zeros((bottom - top, right - left), dtype=bool)
     for piece in slices:
         mask[piece.y0 - top : piece.y1 - top, piece.x0 - left : piece.x1 - left] |= piece.mask
-    rows = np.flatnonzero(mask.any(axis=1))
-    if rows.size == 0:
+    x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
+    if w == 0:
         return None
-    cols = np.flatnonzero(mask.any(axis=0))
-    tight = mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    box = (left + int(cols[0]), top + int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1))
-    return _Crop(digit=normalize_digit(tight), box=box)
+    return _Crop(digit=normalize_digit(mask[y : y + h, x : x + w]), box=(left + x, top + y, w, h))
 
 
 def _candidate(crop: _Crop, probabilities: npt.NDArray[np.float32]) -> Candidate:

@@ -237,9 +237,9 @@ def find_paper(image: Image) -> Image | None:
     area = smooth.size
     candidates: list[tuple[npt.NDArray[np.bool_], float, float]] = []
     texture: Image | None = None
-    for index in range(1, count):
-        if stats[index, cv2.CC_STAT_AREA] < PAPER_MIN_SHARE * area:
-            continue
+    # Only regions big enough to be paper; a textured desk splits into hundreds of small ones.
+    large = np.flatnonzero(stats[1:count, cv2.CC_STAT_AREA] >= PAPER_MIN_SHARE * area) + 1
+    for index in large.tolist():
         region = _lighter_part(labels == index, lightness, area)
         light = float(lightness[region].mean())
         if light < PAPER_MIN_LIGHTNESS * reference:
@@ -353,6 +353,7 @@ class _Unblobbed:
     """A mask with its blobs removed, and the components it was judged on (blobs flagged)."""
 
     mask: Image
+    # Found in the box around the ink (positions relative to it; sizes and strokes as on the page).
     components: Components
     blob: npt.NDArray[np.bool_]
 
@@ -363,7 +364,17 @@ def _drop_blobs(mask: Image) -> _Unblobbed:
     A dotted tablecloth, a logo or a shadow edge would otherwise steer the skew
     estimate and the digit-height estimate, and be read as 0s and 1s.
     """
-    components = find_components(mask)
+    # On a photo the ink covers half the frame or less: look for components only in the box
+    # around it, with a pixel of paper on every side, so that a stroke at the box's edge is
+    # measured against paper as it is on the page.
+    x, y, w, h = cv2.boundingRect(mask)
+    if w > 0:
+        x, y = max(0, x - 1), max(0, y - 1)
+        w, h = min(mask.shape[1] - x, w + 2), min(mask.shape[0] - y, h + 2)
+    else:
+        x, y, h, w = 0, 0, *mask.shape[:2]
+    inked = mask[y : y + h, x : x + w]
+    components = find_components(inked)
     blob = np.zeros(components.count, dtype=bool)
     if components.count <= 1:
         return _Unblobbed(mask, components, blob)
@@ -374,7 +385,9 @@ def _drop_blobs(mask: Image) -> _Unblobbed:
     blob[0] = False
     if not blob.any():
         return _Unblobbed(mask, components, blob)
-    return _Unblobbed(_without(mask, components, blob), components, blob)
+    cleared: Image = mask.copy()
+    cleared[y : y + h, x : x + w] = _without(inked, components, blob)
+    return _Unblobbed(cleared, components, blob)
 
 
 def _without(mask: Image, components: Components, dropped: npt.NDArray[np.bool_]) -> Image:
