@@ -96,7 +96,8 @@ def read(
     warnings.filterwarnings("ignore", module=r"PIL\.")
     from recognizer.prepare import warm_up
 
-    warm_up()  # while the rest is imported and the model loads
+    if jobs == 1:
+        warm_up()  # while the rest is imported and the model loads (reader processes do their own)
     from recognizer.batch import read_inputs
     from recognizer.classifier import ModelError, load_classifier
     from recognizer.inputs import InputError

@@ -125,6 +125,7 @@ def _crop(slices: list[Slice]) -> _Crop | None:
     mask = np.zeros((bottom - top, right - left), dtype=bool)
     for piece in slices:
         mask[piece.y0 - top : piece.y1 - top, piece.x0 - left : piece.x1 - left] |= piece.mask
+    # boundingRect takes 8-bit images; a bool array is one, seen as uint8 without a copy.
     x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
     if w == 0:
         return None

@@ -37,7 +37,8 @@ def _as_unit_float(ink: npt.NDArray[np.generic]) -> npt.NDArray[np.float32]:
         # Integer images other than uint8 (e.g. 16-bit scans) are scaled by their peak.
         if np.issubdtype(ink.dtype, np.integer) and peak > 1.0:
             as_float /= peak
-        return np.clip(as_float, 0.0, 1.0)
+        # NaN (a damaged float image) counts as no ink rather than poisoning the box and the centring.
+        return np.clip(np.nan_to_num(as_float, nan=0.0), 0.0, 1.0)
     raise ValueError(f"expected a numeric image, got dtype {ink.dtype}")
 
 

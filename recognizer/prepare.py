@@ -59,7 +59,7 @@ PAPER_MIN_SHARE = 0.02
 PAPER_MIN_LIGHTNESS = 0.45
 # Above this many blobs, clearing them pixel by pixel through the label image is quicker than box by box.
 MANY_BLOBS = 40
-# Pixels of the ink map the noise floor is measured on, at most (evenly spaced through the region).
+# A region of more pixels than this is sampled for its noise floor: every k-th pixel, k = size // NOISE_SAMPLE.
 NOISE_SAMPLE = 200_000
 # Paper covering more of the picture than this is the whole picture: a scan.
 PAPER_MAX_SHARE = 0.93
@@ -103,8 +103,10 @@ def warm_up() -> None:
     """
     global _table_builder
     if _table_builder is None:
+        # Not a daemon: a daemon thread still inside OpenCV when the interpreter exits (a command
+        # that fails at once) aborts the process; exit waits for it instead, 0.1 s at most.
         _table_builder = threading.Thread(
-            target=cv2.cvtColor, args=(np.zeros((1, 1, 3), np.uint8), cv2.COLOR_BGR2LAB), name="lab-tables", daemon=True
+            target=cv2.cvtColor, args=(np.zeros((1, 1, 3), np.uint8), cv2.COLOR_BGR2LAB), name="lab-tables"
         )
         _table_builder.start()
 
@@ -298,6 +300,11 @@ def noise_floor(ink: Image, region: Image | None) -> float:
     if size == 0:
         return math.inf
     step = max(1, size // NOISE_SAMPLE)
+    if ink.dtype != np.uint8:
+        # Not an 8-bit ink map (a caller's own): no histogram of 256 levels, the medians themselves.
+        values = (ink[region > 0] if region is not None else ink.ravel())[::step].astype(np.float64)
+        median = float(np.median(values))
+        return median + 5.0 * float(np.median(np.abs(values - median))) * 1.4826
     if step == 1:
         # Every pixel counts: OpenCV's histogram takes the region as its mask, without
         # gathering the region's pixels first (together half the time of that gathering).
@@ -372,7 +379,7 @@ def _drop_blobs(mask: Image) -> _Unblobbed:
         x, y = max(0, x - 1), max(0, y - 1)
         w, h = min(mask.shape[1] - x, w + 2), min(mask.shape[0] - y, h + 2)
     else:
-        x, y, h, w = 0, 0, *mask.shape[:2]
+        x, y, w, h = 0, 0, mask.shape[1], mask.shape[0]
     inked = mask[y : y + h, x : x + w]
     components = find_components(inked)
     blob = np.zeros(components.count, dtype=bool)
@@ -386,11 +393,11 @@ def _drop_blobs(mask: Image) -> _Unblobbed:
     if not blob.any():
         return _Unblobbed(mask, components, blob)
     cleared: Image = mask.copy()
-    cleared[y : y + h, x : x + w] = _without(inked, components, blob)
+    cleared[y : y + h, x : x + w] = _cleared(inked, components, blob)
     return _Unblobbed(cleared, components, blob)
 
 
-def _without(mask: Image, components: Components, dropped: npt.NDArray[np.bool_]) -> Image:
+def _cleared(mask: Image, components: Components, dropped: npt.NDArray[np.bool_]) -> Image:
     """``mask`` with the components flagged in ``dropped`` cleared.
 
     Usually a handful: each is cleared within its own box, which costs far less than

@@ -184,11 +184,11 @@ def build_atoms(components: Components, digit_height: float) -> list[Atom]:
     # Judged in arrays over all components at once: a page has hundreds, most of them specks.
     stats = components.stats.astype(np.int64)
     w, h, area = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA]
-    stroke = strokes.astype(np.float64)
     dropped = (
         # a printed hairline: the side of a faint form box, a table rule
-        _hairlines(w, h, area, stroke, pen, height)
+        _hairlines(w, h, area, strokes.astype(np.float64), pen, height)
         # a dot, a band or a blob: far thicker than a pen stroke
+        # (compared in float32, the stroke widths' own precision, as each width used to be compared alone)
         | ((strokes > (MAX_STROKE_SHARE * np.maximum(h, 0.5 * height)).astype(np.float32)) & (h > 0.3 * height))
         # larger than any digit here, or a speck
         | (h > 3.0 * height)

@@ -36,6 +36,7 @@ import numpy.typing as npt
 
 from recognizer.classifier import Classifier, ModelInfo, Predictions
 from recognizer.pipeline import Recognizer, RecognizerOptions
+from recognizer.prepare import warm_up
 from recognizer.reading import Frame, Reading
 
 __all__ = ["ReaderError", "ReaderProcess", "describe_failure"]
@@ -117,6 +118,7 @@ def _child_main(connection: Connection, options: RecognizerOptions, info: ModelI
     # Measured here on the bundled video, one thread reads a frame in about the same wall time
     # and a fifth less CPU.
     cv2.setNumThreads(1)
+    warm_up()  # while the first frame is on its way
     recognizer = Recognizer(_RemoteClassifier(connection, info), options)
     frames = _FrameMemory()
     try:
