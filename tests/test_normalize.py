@@ -73,6 +73,16 @@ def test_input_kinds_agree() -> None:
     np.testing.assert_allclose(as_uint8, as_float, atol=1e-6)
 
 
+def test_nan_pixels_of_a_float_crop_count_as_no_ink() -> None:
+    """A damaged float image: the digit is normalised as if its NaN pixels were paper."""
+    glyph = _drawn_digit(80, 50, 6).astype(np.float32) / 255.0
+    damaged = glyph.copy()
+    damaged[0, :] = np.nan  # a row of NaN above the digit, outside its ink
+    damaged[:, -1] = np.nan
+    np.testing.assert_array_equal(normalize_digit(damaged), normalize_digit(glyph))
+    assert not normalize_digit(np.full((12, 9), np.nan, np.float32)).any()
+
+
 def test_blank_crop_gives_blank_digit() -> None:
     assert not normalize_digit(np.zeros((30, 20), np.uint8)).any()
 
