@@ -300,18 +300,18 @@ def noise_floor(ink: Image, region: Image | None) -> float:
     if size == 0:
         return math.inf
     step = max(1, size // NOISE_SAMPLE)
-    if ink.dtype != np.uint8:
-        # Not an 8-bit ink map (a caller's own): no histogram of 256 levels, the medians themselves.
-        values = (ink[region > 0] if region is not None else ink.ravel())[::step].astype(np.float64)
-        median = float(np.median(values))
-        return median + 5.0 * float(np.median(np.abs(values - median))) * 1.4826
-    if step == 1:
+    if ink.dtype == np.uint8 and step == 1:
         # Every pixel counts: OpenCV's histogram takes the region as its mask, without
         # gathering the region's pixels first (together half the time of that gathering).
         counts = cv2.calcHist([ink], [0], region, [256], [0, 256]).ravel().astype(np.int64)
     else:
-        values = ink[region > 0] if region is not None else ink.ravel()
-        counts = np.bincount(values[::step], minlength=256).astype(np.int64)
+        values = (ink[region > 0] if region is not None else ink.ravel())[::step]
+        if ink.dtype != np.uint8:
+            # Not an 8-bit ink map (a caller's own): no histogram of 256 levels, the medians themselves.
+            values = values.astype(np.float64)
+            median = float(np.median(values))
+            return median + 5.0 * float(np.median(np.abs(values - median))) * 1.4826
+        counts = np.bincount(values, minlength=256).astype(np.int64)
     median, spread = _median_and_spread(counts)
     return median + 5.0 * spread
 
@@ -393,25 +393,24 @@ def _drop_blobs(mask: Image) -> _Unblobbed:
     if not blob.any():
         return _Unblobbed(mask, components, blob)
     cleared: Image = mask.copy()
-    cleared[y : y + h, x : x + w] = _cleared(inked, components, blob)
+    _clear(cleared[y : y + h, x : x + w], components, blob)
     return _Unblobbed(cleared, components, blob)
 
 
-def _cleared(mask: Image, components: Components, dropped: npt.NDArray[np.bool_]) -> Image:
-    """``mask`` with the components flagged in ``dropped`` cleared.
+def _clear(window: Image, components: Components, dropped: npt.NDArray[np.bool_]) -> None:
+    """Clear, in place, the pixels of ``window`` (the image ``components`` were found in) flagged in ``dropped``.
 
     Usually a handful: each is cleared within its own box, which costs far less than
     looking up the flag of every pixel of the page (a desk of dots has hundreds).
     """
     indices = np.flatnonzero(dropped)
     if len(indices) > MANY_BLOBS:
-        return np.where(dropped[components.labels], 0, mask).astype(np.uint8)
-    cleared: Image = mask.copy()
+        window[dropped[components.labels]] = 0
+        return
     for index in indices:
         x, y, w, h = (int(v) for v in components.stats[index, :4])
-        window = cleared[y : y + h, x : x + w]
-        window[components.labels[y : y + h, x : x + w] == index] = 0
-    return cleared
+        box = window[y : y + h, x : x + w]
+        box[components.labels[y : y + h, x : x + w] == index] = 0
 
 
 def measure_digit_height(mask: Image, unblobbed: _Unblobbed | None = None) -> float:
