@@ -14,8 +14,15 @@ picks, per run, the reading with the best total score:
     log p(not a digit) - SKIP_COST              for each slice left out
 
 A merged pair reads as "not a digit", so it is split; two halves of one digit
-read poorly and are too short or too narrow, so they are joined. Last, digits
-among the rejected letters of a printed word (the o of "order") are dropped.
+read poorly and are too short or too narrow, so they are joined.
+
+Digits written into each other defeat the cuts: no path separates a 0 whose
+loop runs into the 5 beside it. So a run holding a shape wider than
+STRING_WIDE line heights is also read whole by the string model
+(:mod:`recognizer.strings`), and its reading replaces the cuts' where it is the
+surer; a run in which the string model finds no digit at all (a signature, a
+word written joined up) is dropped. Last, digits among the rejected letters of a
+printed word (the o of "order") are dropped.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import numpy.typing as npt
 from recognizer.classifier import NOT_A_DIGIT, Classifier
 from recognizer.normalize import normalize_digit
 from recognizer.segment import Atom, Components
+from recognizer.strings import StringDigit, StringReader, normalize_string
 
 __all__ = ["Candidate", "DecodedLine", "Slice", "decode_lines", "hypothesis_crops"]
 
@@ -64,6 +72,13 @@ MAX_HEIGHT_RATIO = 1.4
 WORD_GAP = 0.5
 WORD_LETTER_SHARE = 0.5
 MIN_WORD_LENGTH = 3
+# A run holding a shape at least this wide (in line heights) is also read whole by the string
+# model: two or more digits joined into one shape, which the cuts may not separate.
+STRING_WIDE = 1.5
+# The string reading replaces the cut one when its digits are this sure on average and it
+# finds at least as many: the cuts lose digits (one crop of two overlapping digits reads
+# as "not a digit"), and what the string model reads unsurely is better left to the cuts.
+STRING_MIN_MEAN = 0.85
 
 
 @dataclass(frozen=True)
@@ -438,8 +453,13 @@ def decode_lines(
     lines: list[list[Atom]],
     line_heights: list[float],
     classifier: Classifier,
+    strings: StringReader | None = None,
 ) -> list[DecodedLine]:
-    """Classify the atoms of every line, joining and splitting where needed; digits per line."""
+    """Classify the atoms of every line, joining and splitting where needed; digits per line.
+
+    With ``strings``, runs holding a shape of joined digits are also read whole, and that
+    reading is kept where it is the surer (see :func:`_read_strings`).
+    """
     first_crops: list[_Crop] = []
     owners: list[tuple[int, int]] = []
     for line_index, line in enumerate(lines):
@@ -499,9 +519,11 @@ def decode_lines(
     second = _batch(classifier, [crop for _, _, crop in wanted])
     for (run, key, crop), probabilities in zip(wanted, second):
         run.scored[key] = (crop, probabilities)
+    readings = [_viterbi(run) for run in runs]
+    if strings is not None:
+        readings = _read_strings(strings, runs, readings, lines)
     letters: list[list[Slice]] = [[] for _ in lines]
-    for run in runs:
-        digits, skipped = _viterbi(run)
+    for run, (digits, skipped) in zip(runs, readings, strict=True):
         results[run.line].extend(digits)
         rejected[run.line] += len(skipped)
         letters[run.line].extend(
@@ -513,6 +535,74 @@ def decode_lines(
     for found in results:
         found.sort(key=lambda c: c.x)
     return [DecodedLine(candidates, count) for candidates, count in zip(results, rejected)]
+
+
+def _run_ink(run: _Run) -> tuple[npt.NDArray[np.bool_], int, int]:
+    """The ink of a run's slices in one mask, and the mask's top-left corner."""
+    left = min(piece.x0 for piece in run.slices)
+    top = min(piece.y0 for piece in run.slices)
+    right = max(piece.x1 for piece in run.slices)
+    bottom = max(piece.y1 for piece in run.slices)
+    ink = np.zeros((bottom - top, right - left), dtype=bool)
+    for piece in run.slices:
+        ink[piece.y0 - top : piece.y1 - top, piece.x0 - left : piece.x1 - left] |= piece.mask
+    return ink, left, top
+
+
+def _string_candidates(
+    digits: list[StringDigit], ink: npt.NDArray[np.bool_], left: int, top: int, line_height: float
+) -> list[Candidate]:
+    """Boxes for a string reading: each digit owns the columns up to halfway to its neighbours' centres."""
+    centres = [(digit.left + digit.right) / 2.0 for digit in digits]
+    candidates: list[Candidate] = []
+    for index, digit in enumerate(digits):
+        before = centres[index - 1] if index else centres[index] - 0.7 * line_height
+        after = centres[index + 1] if index + 1 < len(digits) else centres[index] + 0.7 * line_height
+        start = max(0, int(math.floor((before + centres[index]) / 2.0)))
+        end = min(ink.shape[1], int(math.ceil((after + centres[index]) / 2.0)))
+        x, y, w, h = cv2.boundingRect(ink[:, start:end].view(np.uint8)) if end > start else (0, 0, 0, 0)
+        if w == 0:
+            continue
+        probabilities = np.zeros(NOT_A_DIGIT + 1, dtype=np.float32)
+        probabilities[digit.label] = digit.confidence
+        probabilities[NOT_A_DIGIT] = 1.0 - digit.confidence
+        candidates.append(Candidate(left + start + x, top + y, w, h, digit.label, digit.confidence, probabilities))
+    return candidates
+
+
+def _read_strings(
+    strings: StringReader,
+    runs: list[_Run],
+    readings: list[tuple[list[Candidate], list[Slice]]],
+    lines: list[list[Atom]],
+) -> list[tuple[list[Candidate], list[Slice]]]:
+    """Read the runs that hold joined digits whole and keep, for each, the better of the two readings.
+
+    The string reading wins when it is sure (STRING_MIN_MEAN) and finds at least as many digits;
+    a run it reads no digit in at all is dropped.
+    """
+    chosen = [
+        index
+        for index, run in enumerate(runs)
+        if max(lines[run.line][atom].w for atom in run.atoms) >= STRING_WIDE * run.line_height
+    ]
+    if not chosen:
+        return readings
+    inks = [_run_ink(runs[index]) for index in chosen]
+    found = strings.read([normalize_string(ink, runs[index].line_height) for index, (ink, _, _) in zip(chosen, inks)])
+    readings = list(readings)
+    for index, (ink, left, top), digits in zip(chosen, inks, found, strict=True):
+        if not digits:
+            # A signature, a word written joined up, a logo: shapes the string model learned are
+            # no number. The cuts read their arches as 1s and 7s; the whole run is left out.
+            readings[index] = ([], runs[index].slices)
+            continue
+        if len(digits) < len(readings[index][0]):
+            continue
+        if sum(digit.confidence for digit in digits) / len(digits) < STRING_MIN_MEAN:
+            continue
+        readings[index] = (_string_candidates(digits, ink, left, top, runs[index].line_height), [])
+    return readings
 
 
 def _without_printed_words(candidates: list[Candidate], letters: list[Slice], line_height: float) -> list[Candidate]:

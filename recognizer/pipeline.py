@@ -23,6 +23,7 @@ from recognizer.prepare import measure_digit_height, prepare
 from recognizer.reading import DEFAULT_MIN_CONFIDENCE, Box, Frame, Line, Reading
 from recognizer.rules import RuleRemoval, remove_rules
 from recognizer.segment import Atom, Components, build_atoms, chain_lines, estimate_digit_height, find_components
+from recognizer.strings import StringReader, load_string_reader
 
 __all__ = ["Layout", "Oriented", "Recognizer", "RecognizerOptions", "lay_out_lines", "orient"]
 
@@ -229,12 +230,16 @@ def _turn_sideways(
 class Recognizer:
     """Reads digits from frames with a classifier loaded once."""
 
-    def __init__(self, classifier: Classifier, options: RecognizerOptions | None = None) -> None:
+    def __init__(
+        self, classifier: Classifier, options: RecognizerOptions | None = None, strings: StringReader | None = None
+    ) -> None:
+        """``strings`` defaults to the string model shipped beside the classifier's model, if any."""
         self.classifier = classifier
         self.options = options or RecognizerOptions()
+        self.strings = strings if strings is not None else load_string_reader(classifier.info)
 
     def _decode(self, layout: Layout) -> _Decoded:
-        decoded = decode_lines(layout.components, layout.lines, layout.line_heights, self.classifier)
+        decoded = decode_lines(layout.components, layout.lines, layout.line_heights, self.classifier, self.strings)
         return _Decoded(
             lines=decoded, components=layout.components, rules=layout.rules, digit_height=layout.digit_height
         )

@@ -2037,10 +2037,11 @@ def save_photo(path: Path, photo: RenderedPhoto, category: str, rng: Rng) -> dic
             "pages": [entry]}
 
 
-def make_photos(out: Path, count: int, seed: int, bank: DigitBank, summary: Summary) -> None:
+def make_photos(out: Path, count: int, seed: int, bank: DigitBank, summary: Summary,
+                categories: Sequence[str] = PHOTO_CATEGORIES) -> None:
     folder = out / "photos"
     for index in range(count):
-        category = PHOTO_CATEGORIES[index % len(PHOTO_CATEGORIES)]
+        category = categories[index % len(categories)]
         rng = np.random.default_rng([seed, 3, index])
         photo = render_photo(category, index, rng, bank)
         path = folder / f"photo_{index:03d}_{category}.jpg"
@@ -2377,6 +2378,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--video", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--check-only", action="store_true", help="only verify the files already in --out")
     parser.add_argument("--preview", type=Path, help="also write downscaled previews with truth boxes here")
+    parser.add_argument("--photo-categories", nargs="+", choices=PHOTO_CATEGORIES, metavar="CATEGORY",
+                        help="draw only these kinds of photo, in turn (default: every kind)")
     parser.add_argument(
         "--split",
         choices=("test", "train"),
@@ -2398,7 +2401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"pages -> {out / 'pages'}")
         make_pages(out, args.pages, args.seed, bank, summary)
         print(f"photos -> {out / 'photos'}")
-        make_photos(out, args.photos, args.seed, bank, summary)
+        make_photos(out, args.photos, args.seed, bank, summary, args.photo_categories or PHOTO_CATEGORIES)
         if args.video:
             print(f"video -> {out / 'video'}")
             summary.count("video_desk", make_video(out, args.seed, bank))

@@ -19,9 +19,9 @@ from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.slow
 
-# Measured with the shipped model: recall 0.789, precision 0.705, CER 0.119 (see the README).
-RECALL_FLOOR = 0.75
-CER_CEILING = 0.15
+# Measured with the shipped models: recall 0.81, precision 0.75, CER 0.074 (see the README).
+RECALL_FLOOR = 0.77
+CER_CEILING = 0.10
 
 
 def test_samples_are_read_at_least_as_well_as_measured(recognizer: Recognizer) -> None:
@@ -42,6 +42,11 @@ def test_samples_are_read_at_least_as_well_as_measured(recognizer: Recognizer) -
     # The clean kinds of input are read (nearly) perfectly.
     for category in ("noisy_scan", "skewed", "printed_labels"):
         assert result.score.per_category[category].recall >= 0.85, table
+    # Numbers written fast, their digits running into each other, are read whole by the string
+    # model (5% of them without it), and the signatures and payee names on cheques are no longer
+    # read as strings of 1s and 7s (a CER of 133% without it).
+    assert result.score.per_category["touching"].recall >= 0.15, table
+    assert result.score.per_category["tiny_cheque"].character_error_rate <= 0.8, table
 
 
 def test_photos_taken_sideways_without_exif_read_as_well_as_turned_upright(recognizer: Recognizer) -> None:

@@ -55,6 +55,18 @@ def _writable_folder(folder: Path, option: str) -> None:
                 made.rmdir()
 
 
+def _training_data(data: Path | None, output: Path, checkpoints: Path) -> Mnist:
+    """MNIST for a training run, once its output and checkpoint folders are known to take files."""
+    try:
+        mnist = load_mnist(data)
+    except DataError as error:
+        raise _fail(str(error)) from None
+    # After the data (no folders made for a run that cannot start), before any training.
+    _writable_folder(output, "--output")
+    _writable_folder(checkpoints, "--checkpoints")
+    return mnist
+
+
 def train_command(
     data: DataOption = None,
     output: Annotated[Path, typer.Option(help="Where the shipped model files are written.", file_okay=False)] = Path(
@@ -105,13 +117,7 @@ def train_command(
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the last checkpoint.")] = False,
 ) -> None:
     """Train the digit classifier on MNIST and write models/digits.{keras,tflite,json}."""
-    try:
-        mnist = load_mnist(data)
-    except DataError as error:
-        raise _fail(str(error)) from None
-    # After the data (no folders made for a run that cannot start), before any training.
-    _writable_folder(output, "--output")
-    _writable_folder(checkpoints, "--checkpoints")
+    mnist = _training_data(data, output, checkpoints)
     from trainer.dataset import EpochRecipe
     from trainer.train import TrainConfig, train, training_metadata
 
@@ -330,8 +336,86 @@ def harvest_command(
     typer.echo(f"wrote {output}")
 
 
+def train_strings_command(
+    data: DataOption = None,
+    output: Annotated[
+        Path, typer.Option(help="Where strings.tflite and strings.json are written.", file_okay=False)
+    ] = Path("models"),
+    checkpoints: Annotated[Path, typer.Option(help="Checkpoint folder (strings_state.json, strings_last.keras).")] = (
+        Path("checkpoints")
+    ),
+    samples: Annotated[int, typer.Option(min=256, help="Training strings drawn (the same every epoch).")] = 150_000,
+    epochs: Annotated[int, typer.Option(min=1, help="Epochs of the cosine schedule.")] = 3,
+    learning_rate: Annotated[float, typer.Option(min=1e-6, max=1.0, help="Peak of the cosine schedule.")] = 1e-3,
+    seed: Annotated[int, typer.Option()] = 2026,
+    harvest: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Strings from `digits harvest-strings` to add to every epoch. Repeat for several.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    init_from: Annotated[
+        Path | None,
+        typer.Option(
+            help="Start from this string model (a .keras checkpoint) to fine-tune.", exists=True, dir_okay=False
+        ),
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from the last checkpoint.")] = False,
+) -> None:
+    """Train the string model, which reads runs of touching digits whole; write models/strings.{tflite,json}."""
+    mnist = _training_data(data, output, checkpoints)
+    from trainer.strings import StringConfig, export_strings, train_strings
+
+    config = StringConfig(
+        samples=samples,
+        epochs=epochs,
+        learning_rate=learning_rate,
+        seed=seed,
+        harvests=tuple(str(path) for path in harvest or ()),
+        init_from=str(init_from) if init_from else None,
+    )
+    try:
+        model, record = train_strings(
+            config, (mnist.x_train, mnist.y_train), (mnist.x_test, mnist.y_test), checkpoints, resume, log=typer.echo
+        )
+    except (FileNotFoundError, ValueError) as error:
+        raise _fail(str(error)) from None
+    record["data"] = mnist.source
+    path = export_strings(model, output, record)
+    typer.echo(f"wrote {path} and its model: {record['validation']['read_right']:.2%} of validation strings read right")
+
+
+def harvest_strings_command(
+    scenes: Annotated[
+        Path,
+        typer.Argument(help="A folder made by samples/make_samples.py --split train.", exists=True, file_okay=False),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the strings (.npz).", dir_okay=False)],
+) -> None:
+    """Segment rendered scenes as the recognizer does and label each run of ink with the digits in it."""
+    from trainer.string_harvest import harvest_strings
+    from trainer.strings import save_harvest
+
+    if output.suffix != ".npz":
+        output = output.with_name(output.name + ".npz")
+    _writable_folder(output.parent, "--output")
+    try:
+        result = harvest_strings(scenes, log=typer.echo)
+    except ValueError as error:
+        raise _fail(str(error)) from None
+    if len(result.images) == 0:
+        raise _fail(f"no strings harvested from {scenes}: it holds no scenes with truth files")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    save_harvest(result, output)
+    typer.echo(f"wrote {output}")
+
+
 def register(app: typer.Typer) -> None:
+    app.command("harvest-strings")(harvest_strings_command)
     app.command("train")(train_command)
+    app.command("train-strings")(train_strings_command)
     app.command("harvest")(harvest_command)
     app.command("evaluate")(evaluate_command)
     app.command("combine")(combine_command)

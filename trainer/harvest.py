@@ -27,10 +27,10 @@ import numpy.typing as npt
 
 from recognizer.classifier import NOT_A_DIGIT
 from recognizer.decode import hypothesis_crops
-from recognizer.evaluation import load_samples
+from recognizer.evaluation import Sample, load_samples
 from recognizer.pipeline import RecognizerOptions, orient
 
-__all__ = ["Harvest", "harvest_scenes", "label_crop"]
+__all__ = ["Box", "Harvest", "harvest_scenes", "label_crop", "truth_of_scene"]
 
 # A crop is a digit when it and the digit's box cover each other this much.
 MATCH = 0.8
@@ -120,6 +120,16 @@ def _parse_truth_digits(truth_path: Path, page: int, width: int, height: int) ->
     return digits, int(entry.get("rotation", 0))
 
 
+def truth_of_scene(sample: Sample) -> tuple[list[tuple[Box, int]], int]:
+    """Every truth digit of a scene's page (box in the frame's pixels, label), and the page's rotation."""
+    return _truth_digits(
+        sample.path.with_name(sample.path.name.rsplit(".", 1)[0] + ".truth.json"),
+        sample.truth.page,
+        sample.frame.width,
+        sample.frame.height,
+    )
+
+
 def harvest_scenes(folder: Path, max_not_a_digit_share: float = 0.25, log: object = print) -> Harvest:
     """Crops and labels from every scene under ``folder`` (the samples layout)."""
     # Orientation comes from the truth; no classifier is needed to lay out a page.
@@ -128,12 +138,7 @@ def harvest_scenes(folder: Path, max_not_a_digit_share: float = 0.25, log: objec
     labels: list[int] = []
     samples = load_samples(folder)
     for sample in samples:
-        truth, rotation = _truth_digits(
-            sample.path.with_name(sample.path.name.rsplit(".", 1)[0] + ".truth.json"),
-            sample.truth.page,
-            sample.frame.width,
-            sample.frame.height,
-        )
+        truth, rotation = truth_of_scene(sample)
         oriented = orient(sample.frame, options, rotation=rotation)
         if oriented is None:
             continue

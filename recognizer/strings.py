@@ -1,0 +1,217 @@
+"""Read a run of touching digits whole, with a string model (CTC), where cutting it apart fails.
+
+Digits written fast overlap: no cut separates a 0 whose loop runs into the 5
+beside it, and a crop of either carries strokes of the other. A string model
+reads the run's ink as a whole, left to right, the way line recognisers read
+handwriting: a small convolutional network gives, for every 4 columns of a
+32-pixel-high image of the run, the probabilities of the ten digits and of
+"nothing here" (the CTC blank); the best path through them, with repeats merged
+and blanks dropped, is the reading.
+
+:func:`normalize_string` makes that image, for the trainer and the recognizer
+alike (as :func:`recognizer.normalize.normalize_digit` does for single digits):
+the run scaled so that its line height becomes :data:`STRING_DIGIT_HEIGHT`
+pixels, centred by its centre of mass in :data:`STRING_HEIGHT` rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from recognizer.classifier import ModelError, ModelInfo, _native_stderr_silenced
+
+__all__ = [
+    "STRING_HEIGHT",
+    "STRING_DIGIT_HEIGHT",
+    "STRINGS_METADATA",
+    "STRINGS_TFLITE",
+    "TIME_STEP",
+    "NormalizedString",
+    "StringDigit",
+    "StringReader",
+    "best_path",
+    "load_string_reader",
+    "normalize_string",
+]
+
+STRING_HEIGHT = 32
+# MNIST's digits are 20 px tall in 28; here 20 in 32 leaves room for the line's tall and low digits.
+STRING_DIGIT_HEIGHT = 20.0
+# The network pools columns by 4: one time step (one set of probabilities) per 4 columns.
+TIME_STEP = 4
+# Blank columns on either side of the ink, so that the first and last digit have context.
+STRING_PAD = 4
+# Class 0 is the CTC blank ("no new digit here"); class d + 1 is the digit d.
+BLANK = 0
+# Widths (columns) an interpreter is sized for: a run is padded up to the next multiple.
+WIDTH_STEP = 64
+# Interpreters kept, one per width: a long-running service meets every width sooner or later.
+MAX_INTERPRETERS = 8
+# The string model ships beside the digit model, described by its own metadata file.
+STRINGS_METADATA = "strings.json"
+STRINGS_TFLITE = "strings.tflite"
+
+
+@dataclass(frozen=True)
+class NormalizedString:
+    """A run of ink as the string model sees it, and the map from its columns back to the mask's."""
+
+    image: npt.NDArray[np.float32]
+    # Mask column of the first ink column, and image columns per mask column.
+    origin: int
+    scale: float
+
+    def mask_column(self, column: float) -> float:
+        return (column - STRING_PAD) / self.scale + self.origin
+
+
+@dataclass(frozen=True)
+class StringDigit:
+    """One digit of a string reading: its label, confidence and the mask columns it was read in."""
+
+    label: int
+    confidence: float
+    left: float
+    right: float
+
+
+def normalize_string(mask: npt.NDArray[Any], line_height: float) -> NormalizedString:
+    """The ink of ``mask`` (nonzero is ink) as a float32 image STRING_HEIGHT rows high, ink 1 on 0.
+
+    Scaled so that ``line_height`` mask pixels become STRING_DIGIT_HEIGHT; its width is a
+    multiple of TIME_STEP. Rows of ink beyond the image (a long tail) are cut off.
+    """
+    ink = np.asarray(mask != 0, dtype=np.uint8)
+    x, y, w, h = cv2.boundingRect(ink)
+    scale = STRING_DIGIT_HEIGHT / max(float(line_height), 1.0)
+    if w == 0:
+        return NormalizedString(np.zeros((STRING_HEIGHT, 2 * TIME_STEP), np.float32), 0, scale)
+    box = ink[y : y + h, x : x + w] * np.uint8(255)
+    width, height = max(1, round(w * scale)), max(1, round(h * scale))
+    # INTER_AREA averages when shrinking (grey edges, as MNIST has); growing a small run, it blocks.
+    interpolation = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
+    small = cv2.resize(box, (width, height), interpolation=interpolation).astype(np.float32) / 255.0
+    weights = small.sum(axis=1)
+    centre = float(weights @ np.arange(height)) / max(float(weights.sum()), 1e-6)
+    top = int(round(STRING_HEIGHT / 2.0 - centre - 0.5))
+    columns = int(math.ceil((width + 2 * STRING_PAD) / TIME_STEP) * TIME_STEP)
+    image = np.zeros((STRING_HEIGHT, columns), np.float32)
+    source_top, target_top = max(0, -top), max(0, top)
+    rows = min(height - source_top, STRING_HEIGHT - target_top)
+    if rows > 0:
+        image[target_top : target_top + rows, STRING_PAD : STRING_PAD + width] = small[source_top : source_top + rows]
+    return NormalizedString(image, x, scale)
+
+
+def best_path(probabilities: npt.NDArray[np.float32], string: NormalizedString) -> list[StringDigit]:
+    """The CTC best path: each step's likeliest class, repeats merged, blanks dropped.
+
+    A digit's confidence is its highest probability over the steps it was read in.
+    """
+    steps = min(len(probabilities), string.image.shape[1] // TIME_STEP)
+    best = np.argmax(probabilities[:steps], axis=1)
+    digits: list[StringDigit] = []
+    start = 0
+    while start < steps:
+        label = int(best[start])
+        end = start
+        while end + 1 < steps and int(best[end + 1]) == label:
+            end += 1
+        if label != BLANK:
+            digits.append(
+                StringDigit(
+                    label=label - 1,
+                    confidence=float(probabilities[start : end + 1, label].max()),
+                    left=string.mask_column(start * TIME_STEP),
+                    right=string.mask_column((end + 1) * TIME_STEP),
+                )
+            )
+        start = end + 1
+    return digits
+
+
+class StringReader:
+    """The exported string model, run by the LiteRT interpreter."""
+
+    def __init__(self, metadata_path: Path, threads: int = 1) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        self._model = _verified_model(metadata_path)
+        self._interpreter_type = Interpreter
+        self._threads = threads
+        # Interpreters by input width, least recently used first.
+        self._interpreters: dict[int, Any] = {}
+        self._lock = threading.Lock()
+        try:
+            with _native_stderr_silenced():
+                self._interpreter(WIDTH_STEP)
+        except (ValueError, RuntimeError) as error:
+            raise ModelError(f"cannot load the string model of {metadata_path}: {error}") from error
+
+    def _interpreter(self, width: int) -> Any:
+        interpreter = self._interpreters.pop(width, None)
+        if interpreter is None:
+            interpreter = self._interpreter_type(model_content=self._model, num_threads=self._threads)
+            index = interpreter.get_input_details()[0]["index"]
+            interpreter.resize_tensor_input(index, [1, STRING_HEIGHT, width, 1])
+            interpreter.allocate_tensors()
+            if len(self._interpreters) >= MAX_INTERPRETERS:
+                self._interpreters.pop(next(iter(self._interpreters)))  # the least recently used
+        self._interpreters[width] = interpreter
+        return interpreter
+
+    def _run(self, string: NormalizedString) -> npt.NDArray[np.float32]:
+        width = int(math.ceil(string.image.shape[1] / WIDTH_STEP) * WIDTH_STEP)
+        padded = np.zeros((1, STRING_HEIGHT, width, 1), np.float32)
+        padded[0, :, : string.image.shape[1], 0] = string.image
+        interpreter = self._interpreter(width)
+        interpreter.set_tensor(interpreter.get_input_details()[0]["index"], padded)
+        interpreter.invoke()
+        logits = np.array(interpreter.get_tensor(interpreter.get_output_details()[0]["index"])[0], np.float32)
+        logits -= logits.max(axis=-1, keepdims=True)
+        probabilities = np.exp(logits)
+        return np.asarray(probabilities / probabilities.sum(axis=-1, keepdims=True), np.float32)
+
+    def read(self, strings: list[NormalizedString]) -> list[list[StringDigit]]:
+        """Read each string. One at a time: a convolutional network's cost is its width, so a batch
+        padded to its widest string would only add work, and each width needs an interpreter of its own."""
+        with self._lock:
+            return [best_path(self._run(string), string) for string in strings]
+
+
+_readers: dict[str, StringReader | None] = {}
+_readers_lock = threading.Lock()
+
+
+def _verified_model(metadata_path: Path) -> bytes:
+    """The string model's bytes, checked against the sha256 in its metadata."""
+    try:
+        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+        entry = metadata["files"]["tflite"]
+        path = metadata_path.parent / str(entry["path"])
+        content = path.read_bytes()
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ModelError(f"cannot read the string model described by {metadata_path}: {error}") from error
+    if hashlib.sha256(content).hexdigest() != entry.get("sha256"):
+        raise ModelError(f"{path} does not match the sha256 in {metadata_path} (corrupt or replaced)")
+    return content
+
+
+def load_string_reader(info: ModelInfo) -> StringReader | None:
+    """The string model shipped beside ``info``'s digit model, loaded once; None where there is none."""
+    metadata_path = info.directory / STRINGS_METADATA
+    key = str(metadata_path.resolve())
+    with _readers_lock:
+        if key not in _readers:
+            _readers[key] = StringReader(metadata_path) if metadata_path.is_file() else None
+        return _readers[key]
