@@ -112,10 +112,11 @@ def read(
             raise typer.Exit(code=2) from None
     try:
         classifier = load_classifier(model, backend.value)
+        # Loads the string model shipped beside the classifier, which may be missing or damaged too.
+        recognizer = Recognizer(classifier, RecognizerOptions(min_confidence=min_confidence))
     except ModelError as failure:
         error(str(failure))
         raise typer.Exit(code=1) from None
-    recognizer = Recognizer(classifier, RecognizerOptions(min_confidence=min_confidence))
     annotation_names: dict[str, str] = {}
     annotations_failed = 0
     first_page = True

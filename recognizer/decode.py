@@ -19,8 +19,8 @@ read poorly and are too short or too narrow, so they are joined.
 Digits written into each other defeat the cuts: no path separates a 0 whose
 loop runs into the 5 beside it. So a run holding a shape wider than
 STRING_WIDE line heights is also read whole by the string model
-(:mod:`recognizer.strings`), and its reading replaces the cuts' where it is the
-surer; a run in which the string model finds no digit at all (a signature, a
+(:mod:`recognizer.strings`), and its reading replaces the cuts' where it is sure
+and finds at least as many digits; a run in which the string model finds no digit at all (a signature, a
 word written joined up) is dropped. Last, digits among the rejected letters of a
 printed word (the o of "order") are dropped.
 """
@@ -38,7 +38,7 @@ import numpy.typing as npt
 from recognizer.classifier import NOT_A_DIGIT, Classifier
 from recognizer.normalize import normalize_digit
 from recognizer.segment import Atom, Components
-from recognizer.strings import StringDigit, StringReader, normalize_string
+from recognizer.strings import MAX_STRING_COLUMNS, NormalizedString, StringDigit, StringReader, normalize_string
 
 __all__ = ["Candidate", "DecodedLine", "Slice", "decode_lines", "hypothesis_crops"]
 
@@ -457,8 +457,8 @@ def decode_lines(
 ) -> list[DecodedLine]:
     """Classify the atoms of every line, joining and splitting where needed; digits per line.
 
-    With ``strings``, runs holding a shape of joined digits are also read whole, and that
-    reading is kept where it is the surer (see :func:`_read_strings`).
+    With ``strings``, runs holding a shape of joined digits are also read whole (see
+    :func:`_read_strings`).
     """
     first_crops: list[_Crop] = []
     owners: list[tuple[int, int]] = []
@@ -549,17 +549,25 @@ def _run_ink(run: _Run) -> tuple[npt.NDArray[np.bool_], int, int]:
     return ink, left, top
 
 
-def _string_candidates(
-    digits: list[StringDigit], ink: npt.NDArray[np.bool_], left: int, top: int, line_height: float
-) -> list[Candidate]:
-    """Boxes for a string reading: each digit owns the columns up to halfway to its neighbours' centres."""
-    centres = [(digit.left + digit.right) / 2.0 for digit in digits]
+def _string_candidates(digits: list[StringDigit], ink: npt.NDArray[np.bool_], left: int, top: int) -> list[Candidate]:
+    """Boxes for a string reading: the run's ink, split between each two digits read.
+
+    The model names each digit at about the same place inside it, not always its middle (often
+    left of it). That offset is measured on the run itself: the first digit starts at the run's
+    left edge and the last ends at its right, so the ink left of the first digit named and right of
+    the last differ by twice the offset. The splits lie halfway between the digits named, moved
+    by the offset.
+    """
+    width = ink.shape[1]
+    named = [(digit.left + digit.right) / 2.0 for digit in digits]
+    offset = ((width - named[-1]) - named[0]) / 2.0
+    splits = [0]
+    for before, after in zip(named, named[1:]):
+        split = int(round((before + after) / 2.0 + offset))
+        splits.append(min(max(split, splits[-1]), width))
+    splits.append(width)
     candidates: list[Candidate] = []
-    for index, digit in enumerate(digits):
-        before = centres[index - 1] if index else centres[index] - 0.7 * line_height
-        after = centres[index + 1] if index + 1 < len(digits) else centres[index] + 0.7 * line_height
-        start = max(0, int(math.floor((before + centres[index]) / 2.0)))
-        end = min(ink.shape[1], int(math.ceil((after + centres[index]) / 2.0)))
+    for digit, start, end in zip(digits, splits[:-1], splits[1:], strict=True):
         x, y, w, h = cv2.boundingRect(ink[:, start:end].view(np.uint8)) if end > start else (0, 0, 0, 0)
         if w == 0:
             continue
@@ -576,22 +584,24 @@ def _read_strings(
     readings: list[tuple[list[Candidate], list[Slice]]],
     lines: list[list[Atom]],
 ) -> list[tuple[list[Candidate], list[Slice]]]:
-    """Read the runs that hold joined digits whole and keep, for each, the better of the two readings.
+    """Read the runs that hold joined digits whole, and choose for each between the two readings.
 
-    The string reading wins when it is sure (STRING_MIN_MEAN) and finds at least as many digits;
-    a run it reads no digit in at all is dropped.
+    The string reading replaces the cuts' when its digits are sure on average (STRING_MIN_MEAN)
+    and it finds at least as many; a run it finds no digit in at all is dropped.
     """
-    chosen = [
-        index
-        for index, run in enumerate(runs)
-        if max(lines[run.line][atom].w for atom in run.atoms) >= STRING_WIDE * run.line_height
-    ]
+    chosen: list[tuple[int, tuple[npt.NDArray[np.bool_], int, int], NormalizedString]] = []
+    for index, run in enumerate(runs):
+        if max(lines[run.line][atom].w for atom in run.atoms) < STRING_WIDE * run.line_height:
+            continue
+        placed = _run_ink(run)
+        string = normalize_string(placed[0], run.line_height)
+        if string.image.shape[1] <= MAX_STRING_COLUMNS:  # a wider run is left to the cuts
+            chosen.append((index, placed, string))
     if not chosen:
         return readings
-    inks = [_run_ink(runs[index]) for index in chosen]
-    found = strings.read([normalize_string(ink, runs[index].line_height) for index, (ink, _, _) in zip(chosen, inks)])
+    found = strings.read([string for _, _, string in chosen])
     readings = list(readings)
-    for index, (ink, left, top), digits in zip(chosen, inks, found, strict=True):
+    for (index, (ink, left, top), _), digits in zip(chosen, found, strict=True):
         if not digits:
             # A signature, a word written joined up, a logo: shapes the string model learned are
             # no number. The cuts read their arches as 1s and 7s; the whole run is left out.
@@ -601,7 +611,7 @@ def _read_strings(
             continue
         if sum(digit.confidence for digit in digits) / len(digits) < STRING_MIN_MEAN:
             continue
-        readings[index] = (_string_candidates(digits, ink, left, top, runs[index].line_height), [])
+        readings[index] = (_string_candidates(digits, ink, left, top), [])
     return readings
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "STRING_DIGIT_HEIGHT",
     "STRINGS_METADATA",
     "STRINGS_TFLITE",
+    "MAX_STRING_COLUMNS",
     "TIME_STEP",
     "NormalizedString",
     "StringDigit",
@@ -57,6 +58,11 @@ BLANK = 0
 WIDTH_STEP = 64
 # Interpreters kept, one per width: a long-running service meets every width sooner or later.
 MAX_INTERPRETERS = 8
+# The widest string read (columns; about 50 digits): wider runs are left to the cuts, which also
+# bounds the memory of the cached interpreters (about 4 MB each at this width).
+MAX_STRING_COLUMNS = 1024
+# The ten digits and the blank.
+CLASSES = 11
 # The string model ships beside the digit model, described by its own metadata file.
 STRINGS_METADATA = "strings.json"
 STRINGS_TFLITE = "strings.tflite"
@@ -93,7 +99,9 @@ def normalize_string(mask: npt.NDArray[Any], line_height: float) -> NormalizedSt
     """
     ink = np.asarray(mask != 0, dtype=np.uint8)
     x, y, w, h = cv2.boundingRect(ink)
-    scale = STRING_DIGIT_HEIGHT / max(float(line_height), 1.0)
+    if not math.isfinite(line_height) or line_height < 1.0:
+        line_height = max(h, 1)  # no usable line height: the run's own
+    scale = STRING_DIGIT_HEIGHT / float(line_height)
     if w == 0:
         return NormalizedString(np.zeros((STRING_HEIGHT, 2 * TIME_STEP), np.float32), 0, scale)
     box = ink[y : y + h, x : x + w] * np.uint8(255)
@@ -154,9 +162,17 @@ class StringReader:
         self._lock = threading.Lock()
         try:
             with _native_stderr_silenced():
-                self._interpreter(WIDTH_STEP)
+                # Run once on a blank string: the output's width is known only after a run.
+                output = list(
+                    self._run(NormalizedString(np.zeros((STRING_HEIGHT, WIDTH_STEP), np.float32), 0, 1.0)).shape
+                )
         except (ValueError, RuntimeError) as error:
             raise ModelError(f"cannot load the string model of {metadata_path}: {error}") from error
+        if output != [WIDTH_STEP // TIME_STEP, CLASSES]:
+            raise ModelError(
+                f"{metadata_path} names a model that is no string model: it gives {output} for a string "
+                f"of {WIDTH_STEP} columns, not [{WIDTH_STEP // TIME_STEP}, {CLASSES}]"
+            )
 
     def _interpreter(self, width: int) -> Any:
         interpreter = self._interpreters.pop(width, None)
@@ -184,7 +200,13 @@ class StringReader:
 
     def read(self, strings: list[NormalizedString]) -> list[list[StringDigit]]:
         """Read each string. One at a time: a convolutional network's cost is its width, so a batch
-        padded to its widest string would only add work, and each width needs an interpreter of its own."""
+        padded to its widest string would only add work, and each width needs an interpreter of its own.
+
+        ValueError for a string wider than MAX_STRING_COLUMNS.
+        """
+        too_wide = [s.image.shape[1] for s in strings if s.image.shape[1] > MAX_STRING_COLUMNS]
+        if too_wide:
+            raise ValueError(f"a string of {too_wide[0]} columns is wider than {MAX_STRING_COLUMNS}")
         with self._lock:
             return [best_path(self._run(string), string) for string in strings]
 

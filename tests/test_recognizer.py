@@ -421,12 +421,20 @@ def test_numbers_written_fast_with_overlapping_digits_are_read_whole(
     """
     rng = np.random.default_rng(5)
     numbers = ["".join(map(str, rng.integers(0, 10, size=int(rng.integers(4, 10))))) for _ in range(30)]
-    read = [
-        read_text(recognizer, page_with([number], clear_digits, gap=0.0, overlap=0.2, seed=seed)[0])
-        for seed, number in enumerate(numbers)
-    ]
+    read = []
+    centred = []
+    for seed, number in enumerate(numbers):
+        page, boxes = page_with([number], clear_digits, gap=0.0, overlap=0.2, seed=seed)
+        reading = recognizer.read(Frame(page, "test"))
+        read.append(reading.text)
+        if reading.text == number:
+            found = [digit.box for line in reading.lines for n in line.numbers for digit in n.digits]
+            centred += [box.x <= x + w / 2 <= box.x + box.w for (x, _, w, _), box in zip(boxes, found, strict=True)]
     right = sum(found == number for found, number in zip(read, numbers, strict=True))
     assert right >= 20, list(zip(numbers, read, strict=True))
+    # The boxes of the digits read are where they were written: nearly every box holds the middle of
+    # its digit (160 of 162 here; a narrow 1 inside its neighbour's width can push a split past it).
+    assert sum(centred) >= 0.95 * len(centred)
 
 
 def test_specks_are_not_digits(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:

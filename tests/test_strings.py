@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +64,12 @@ def test_best_path_merges_repeats_and_needs_a_blank_between_equal_digits() -> No
     read = best_path(probabilities, string)
     assert [digit.label for digit in read] == [7, 7, 3]
     assert read[0].confidence == pytest.approx(0.9)
-    assert read[0].left < read[1].left < read[2].left
+    # Each digit spans the columns of its steps, mapped back to the mask's columns.
+    assert [(d.left, d.right) for d in read] == [
+        (string.mask_column(1 * TIME_STEP), string.mask_column(3 * TIME_STEP)),
+        (string.mask_column(4 * TIME_STEP), string.mask_column(5 * TIME_STEP)),
+        (string.mask_column(5 * TIME_STEP), string.mask_column(7 * TIME_STEP)),
+    ]
 
 
 def test_the_shipped_model_reads_strings_of_touching_test_digits(
@@ -96,12 +102,39 @@ def test_a_string_model_that_does_not_match_its_checksum_is_refused(tmp_path: Pa
         load_string_reader(read_model_info(folder))
 
 
-def test_a_model_folder_without_a_string_model_reads_without_one(tmp_path: Path, classifier: Classifier) -> None:
-    folder = tmp_path / "models"
+def _copy_models(classifier: Classifier, folder: Path, names: tuple[str, ...]) -> Path:
     folder.mkdir()
-    for name in ("digits.json", "digits.tflite"):
+    for name in names:
         (folder / name).write_bytes((classifier.info.directory / name).read_bytes())
+    return folder
+
+
+def test_a_model_folder_without_a_string_model_reads_with_the_cuts_alone(
+    tmp_path: Path, classifier: Classifier
+) -> None:
+    folder = _copy_models(classifier, tmp_path / "models", ("digits.json", "digits.tflite"))
     assert load_string_reader(read_model_info(folder)) is None
+    result = runner.invoke(app, ["read", "--model", str(folder), str(SAMPLES / "photos" / "photo_021_touching.jpg")])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip()
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda folder: (folder / "strings.json").write_text("{not json", encoding="utf-8"), "cannot read"),
+        (lambda folder: (folder / "strings.tflite").write_bytes(b"0123456789"), "sha256"),
+    ],
+)
+def test_digits_read_with_a_damaged_string_model_is_a_clear_error(
+    tmp_path: Path, classifier: Classifier, damage: Callable[[Path], object], message: str
+) -> None:
+    names = ("digits.json", "digits.tflite", "strings.json", "strings.tflite")
+    folder = _copy_models(classifier, tmp_path / "models", names)
+    damage(folder)
+    result = runner.invoke(app, ["read", "--model", str(folder), str(SAMPLES / "photos" / "photo_021_touching.jpg")])
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
 
 
 @pytest.mark.slow
@@ -122,14 +155,15 @@ def test_train_strings_smoke_run_writes_a_model_the_recognizer_loads(tmp_path: P
     metadata = json.loads((output / "strings.json").read_text(encoding="utf-8"))
     assert metadata["training"]["recipe"]["epochs"] == 1
     assert (tmp_path / "checkpoints" / "strings_state.json").is_file()
-    reader = StringReader(output / "strings.json")
-    assert len(reader.read([normalize_string(np.ones((20, 40), bool), 20.0)])) == 1
-    resumed = runner.invoke(
+    StringReader(output / "strings.json")  # loads: checksum, shape of its output
+    # Resuming with other options would change the schedule under the checkpoint: refused.
+    other = runner.invoke(
         app,
-        ["train-strings", "--data", str(MNIST_SMALL), "--samples", "512", "--epochs", "1", "--resume"]
+        ["train-strings", "--data", str(MNIST_SMALL), "--samples", "768", "--epochs", "1", "--resume"]
         + ["--output", str(output), "--checkpoints", str(tmp_path / "checkpoints")],
     )
-    assert resumed.exit_code == 0, resumed.output
+    assert other.exit_code == 1
+    assert "other options (samples)" in other.output
 
 
 def test_train_strings_resume_without_checkpoint_is_a_clear_error(tmp_path: Path) -> None:
@@ -143,23 +177,26 @@ def test_train_strings_resume_without_checkpoint_is_a_clear_error(tmp_path: Path
 
 
 def test_harvest_strings_labels_each_run_of_a_scene_with_the_digits_in_it(tmp_path: Path) -> None:
+    """A photo of touching numbers and one lying sideways: runs are labelled in reading order."""
     scenes = tmp_path / "scenes" / "photos"
     scenes.mkdir(parents=True)
-    for name in ("photo_021_touching.jpg", "photo_021_touching.truth.json"):
-        (scenes / name).write_bytes((SAMPLES / "photos" / name).read_bytes())
+    names = ("photo_021_touching", "photo_006_sideways_no_exif")
+    for stem in names:
+        for path in (SAMPLES / "photos").glob(f"{stem}.*"):
+            (scenes / path.name).write_bytes(path.read_bytes())
     output = tmp_path / "strings.npz"
     result = runner.invoke(app, ["harvest-strings", str(tmp_path / "scenes"), "-o", str(output)])
     assert result.exit_code == 0, result.output
     harvested = load_harvest(output)
-    truth = json.loads((scenes / "photo_021_touching.truth.json").read_text(encoding="utf-8"))
-    numbers = [n["text"] for line in truth["pages"][0]["lines"] for n in line["numbers"]]
-    labels = [
+    labels = {
         "".join(str(v - 1) for v in row[:length])
         for row, length in zip(harvested.labels, harvested.label_lengths, strict=True)
-    ]
-    # Every label is (part of) one of the photo's numbers, and most of the numbers are harvested whole.
-    assert all(any(label in number for number in numbers) for label in labels if label)
-    assert sum(number in labels for number in numbers) >= len(numbers) // 2
+    }
+    for stem in names:
+        truth = json.loads((scenes / f"{stem}.truth.json").read_text(encoding="utf-8"))
+        numbers = [n["text"] for line in truth["pages"][0]["lines"] for n in line["numbers"]]
+        # Most numbers are one run each, harvested whole and in order (on the sideways page too).
+        assert sum(number in labels for number in numbers) >= 0.8 * len(numbers), (stem, numbers, labels)
 
 
 def test_harvest_strings_of_a_folder_without_scenes_is_a_clear_error(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ preparation and segmentation. Each line's atoms are grouped into chunks where
 they stand within :data:`recognizer.decode.MAX_INNER_GAP` line heights of each
 other, as the decoder groups the runs it reads whole; each chunk's ink becomes a
 string, labelled with the truth digits whose box centres fall inside the
-chunk's box, left to right. A chunk with no such digit (a logo, a printed word,
+chunk's box (both upright, in working coordinates), left to right. A chunk with no such digit (a logo, a printed word,
 a signature, the edge of a desk) is labelled empty: the string model learns
 from the recognizer's own mistakes what is not a number.
 """
@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from recognizer.decode import MAX_INNER_GAP
 from recognizer.evaluation import load_samples
+from recognizer.geometry import Transform
 from recognizer.pipeline import RecognizerOptions, orient
 from recognizer.segment import Atom, Components
 from recognizer.strings import TIME_STEP, normalize_string
@@ -52,13 +53,23 @@ def _chunk_ink(chunk: list[Atom], components: Components) -> tuple[npt.NDArray[n
     return np.isin(window, ids), (left, top, right - left, bottom - top)
 
 
-def _digits_inside(box: Box, truth: list[tuple[Box, int]]) -> list[int]:
+def _upright_truth(truth: list[tuple[Box, int]], transform: Transform) -> list[tuple[float, float, int]]:
+    """Each truth digit's centre in working coordinates (upright and deskewed), with its label.
+
+    Truth boxes are in the frame's pixels; on a page that lay sideways, the frame's x runs down
+    the lines, so digits are placed and ordered in the working coordinates the lines run in.
+    """
+    to_frame = np.vstack([transform.matrix, [0.0, 0.0, 1.0]])
+    to_working = np.linalg.inv(to_frame)[:2]
+    centres = np.array([[x + w / 2.0, y + h / 2.0, 1.0] for (x, y, w, h), _ in truth]).reshape(-1, 3)
+    upright = centres @ to_working.T
+    return [(float(cx), float(cy), label) for (cx, cy), (_, label) in zip(upright, truth, strict=True)]
+
+
+def _digits_inside(box: Box, truth: list[tuple[float, float, int]]) -> list[int]:
+    """Labels of the digits centred inside ``box`` (working coordinates), left to right."""
     x, y, w, h = box
-    inside = [
-        (tx + tw / 2.0, label)
-        for (tx, ty, tw, th), label in truth
-        if x <= tx + tw / 2.0 <= x + w and y <= ty + th / 2.0 <= y + h
-    ]
+    inside = [(cx, label) for cx, cy, label in truth if x <= cx <= x + w and y <= cy <= y + h]
     return [label for _, label in sorted(inside)]
 
 
@@ -81,13 +92,13 @@ def harvest_strings(folder: Path, log: object = print, seed: int = 0) -> StringB
         if oriented is None:
             continue
         layout = oriented.layout
+        upright = _upright_truth(truth, oriented.transform)
         for line, height in zip(layout.lines, layout.line_heights, strict=True):
             for chunk in line_chunks(line, height):
                 if len(chunk) == 1 and chunk[0].w < 0.9 * height and rng.random() >= SINGLE_SHARE:
                     continue
-                ink, (x, y, w, h) = _chunk_ink(chunk, layout.components)
-                mapped = oriented.transform.box(x, y, w, h)
-                digits = _digits_inside((mapped.x, mapped.y, mapped.w, mapped.h), truth)
+                ink, box = _chunk_ink(chunk, layout.components)
+                digits = _digits_inside(box, upright)
                 string = normalize_string(ink, height)
                 if string.image.shape[1] > TRAIN_WIDTH or len(digits) > MAX_DIGITS:
                     continue

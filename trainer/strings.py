@@ -6,7 +6,7 @@ sizes, on a wavering baseline, most of them touching or overlapping their
 neighbours by up to 30% of their width, the rest close or spaced. Each string is
 thresholded at a random working resolution (digits 12-44 px tall), as the
 recognizer's page preparation leaves it, then normalised by
-:func:`recognizer.strings.normalize_string`. A sixth of the examples are ink
+:func:`recognizer.strings.normalize_string`. 15% of the examples are ink
 that holds no digit (joined-up writing, printed words), whose reading is empty:
 the model learns to answer "nothing" for a signature rather than a row of 1s.
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -365,6 +366,31 @@ def export_strings(model: Any, output: Path, record: dict[str, Any]) -> Path:
     return path
 
 
+def _resumed(state_path: Path, last_path: Path, recipe: dict[str, Any]) -> tuple[int, Any]:
+    """Epochs done and the model of the last checkpoint, which must have been made with ``recipe``.
+
+    The optimizer's moments start afresh (the checkpoint holds the weights); the learning-rate
+    schedule continues where it stopped.
+    """
+    import keras
+
+    if not state_path.is_file() or not last_path.is_file():
+        raise FileNotFoundError(f"no string-model checkpoint in {state_path.parent} to resume from")
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+        done, saved = int(state["epochs_done"]), state.get("recipe")
+        model = keras.models.load_model(last_path)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"the checkpoint in {state_path.parent} cannot be resumed: {error}") from error
+    if saved != recipe:
+        changed = sorted(key for key in recipe if (saved or {}).get(key) != recipe[key])
+        raise ValueError(
+            f"the checkpoint in {state_path.parent} was made with other options ({', '.join(changed)}): "
+            "resume with the same options, or start afresh without --resume"
+        )
+    return done, model
+
+
 def train_strings(
     config: StringConfig,
     train: tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]],
@@ -382,19 +408,17 @@ def train_strings(
 
     checkpoints.mkdir(parents=True, exist_ok=True)
     state_path, last_path = checkpoints / "strings_state.json", checkpoints / "strings_last.keras"
+    # Before anything slow: a damaged harvest file fails the run at once.
+    harvested = [load_harvest(Path(path)) for path in config.harvests]
+    recipe = json.loads(json.dumps(asdict(config)))  # as the state file holds it: lists, not tuples
     start = 0
+    keras.utils.set_random_seed(config.seed)
     if resume:
-        if not state_path.is_file() or not last_path.is_file():
-            raise FileNotFoundError(f"no string-model checkpoint in {checkpoints} to resume from")
-        start = int(json.loads(state_path.read_text(encoding="utf-8"))["epochs_done"])
-        model = keras.models.load_model(last_path)
+        start, model = _resumed(state_path, last_path, recipe)
     else:
-        keras.utils.set_random_seed(config.seed)
         model = keras.models.load_model(config.init_from) if config.init_from else build_string_model()
     began = time.perf_counter()
-    data = string_dataset(*train, config.samples, config.seed)
-    if config.harvests:
-        data = _joined([data, *(load_harvest(Path(path)) for path in config.harvests)])
+    data = _joined([string_dataset(*train, config.samples, config.seed), *harvested])
     validation = string_dataset(*test, VALIDATION_STRINGS, config.seed + 1)
     log(f"drew {config.samples:,} training and {VALIDATION_STRINGS:,} validation strings")
     optimizer = keras.optimizers.Adam(config.learning_rate)
@@ -438,8 +462,10 @@ def train_strings(
         log(
             f"epoch {epoch + 1}/{config.epochs}: loss {np.mean(losses):.3f}, validation strings read right {accuracy:.2%}"
         )
-        model.save(last_path)
-        state_path.write_text(json.dumps({"epochs_done": epoch + 1}), encoding="utf-8")
+        # Written aside and renamed: a run stopped while saving keeps its last good checkpoint.
+        model.save(last_path.with_name("strings_last.partial.keras"))
+        os.replace(last_path.with_name("strings_last.partial.keras"), last_path)
+        state_path.write_text(json.dumps({"epochs_done": epoch + 1, "recipe": recipe}), encoding="utf-8")
     if start >= config.epochs:
         accuracy = string_accuracy(model, validation)
     record = {
