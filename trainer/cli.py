@@ -312,6 +312,14 @@ def evaluate_command(
     typer.echo(f"confusion matrix: {confusion}")
 
 
+def _harvest_file(output: Path) -> Path:
+    """Where a harvest goes: an .npz (numpy would add the suffix anyway) in a folder that takes files."""
+    if output.suffix != ".npz":
+        output = output.with_name(output.name + ".npz")
+    _writable_folder(output.parent, "--output")
+    return output
+
+
 def harvest_command(
     scenes: Annotated[
         Path,
@@ -322,9 +330,7 @@ def harvest_command(
     """Segment rendered scenes as the recognizer does and label every crop against their truth."""
     from trainer.harvest import harvest_scenes
 
-    if output.suffix != ".npz":
-        output = output.with_name(output.name + ".npz")  # numpy would add it anyway
-    _writable_folder(output.parent, "--output")
+    output = _harvest_file(output)
     try:
         result = harvest_scenes(scenes, log=typer.echo)
     except ValueError as error:
@@ -398,9 +404,7 @@ def harvest_strings_command(
     from trainer.string_harvest import harvest_strings
     from trainer.strings import save_harvest
 
-    if output.suffix != ".npz":
-        output = output.with_name(output.name + ".npz")
-    _writable_folder(output.parent, "--output")
+    output = _harvest_file(output)
     try:
         result = harvest_strings(scenes, log=typer.echo)
     except ValueError as error:
