@@ -131,15 +131,21 @@ class _Crop:
     box: tuple[int, int, int, int]
 
 
+def _union(slices: list[Slice]) -> tuple[npt.NDArray[np.bool_], int, int]:
+    """The ink of some slices in one mask over their joint box, and the box's top-left corner."""
+    left = min(piece.x0 for piece in slices)
+    top = min(piece.y0 for piece in slices)
+    right = max(piece.x1 for piece in slices)
+    bottom = max(piece.y1 for piece in slices)
+    ink = np.zeros((bottom - top, right - left), dtype=bool)
+    for piece in slices:
+        ink[piece.y0 - top : piece.y1 - top, piece.x0 - left : piece.x1 - left] |= piece.mask
+    return ink, left, top
+
+
 def _crop(slices: list[Slice]) -> _Crop | None:
     """The union of some slices' ink, tightly boxed and normalised."""
-    left = min(s.x0 for s in slices)
-    right = max(s.x1 for s in slices)
-    top = min(s.y0 for s in slices)
-    bottom = max(s.y1 for s in slices)
-    mask = np.zeros((bottom - top, right - left), dtype=bool)
-    for piece in slices:
-        mask[piece.y0 - top : piece.y1 - top, piece.x0 - left : piece.x1 - left] |= piece.mask
+    mask, left, top = _union(slices)
     # boundingRect takes 8-bit images; a bool array is one, seen as uint8 without a copy.
     x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
     if w == 0:
@@ -537,18 +543,6 @@ def decode_lines(
     return [DecodedLine(candidates, count) for candidates, count in zip(results, rejected)]
 
 
-def _run_ink(run: _Run) -> tuple[npt.NDArray[np.bool_], int, int]:
-    """The ink of a run's slices in one mask, and the mask's top-left corner."""
-    left = min(piece.x0 for piece in run.slices)
-    top = min(piece.y0 for piece in run.slices)
-    right = max(piece.x1 for piece in run.slices)
-    bottom = max(piece.y1 for piece in run.slices)
-    ink = np.zeros((bottom - top, right - left), dtype=bool)
-    for piece in run.slices:
-        ink[piece.y0 - top : piece.y1 - top, piece.x0 - left : piece.x1 - left] |= piece.mask
-    return ink, left, top
-
-
 def _string_candidates(digits: list[StringDigit], ink: npt.NDArray[np.bool_], left: int, top: int) -> list[Candidate]:
     """Boxes for a string reading: the run's ink, split between each two digits read.
 
@@ -593,7 +587,7 @@ def _read_strings(
     for index, run in enumerate(runs):
         if max(lines[run.line][atom].w for atom in run.atoms) < STRING_WIDE * run.line_height:
             continue
-        placed = _run_ink(run)
+        placed = _union(run.slices)
         string = normalize_string(placed[0], run.line_height)
         if string.image.shape[1] <= MAX_STRING_COLUMNS:  # a wider run is left to the cuts
             chosen.append((index, placed, string))

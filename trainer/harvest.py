@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +29,9 @@ import numpy.typing as npt
 from recognizer.classifier import NOT_A_DIGIT
 from recognizer.decode import hypothesis_crops
 from recognizer.evaluation import Sample, load_samples
-from recognizer.pipeline import RecognizerOptions, orient
+from recognizer.pipeline import Oriented, RecognizerOptions, orient
 
-__all__ = ["Box", "Harvest", "harvest_scenes", "label_crop", "truth_of_scene"]
+__all__ = ["Box", "Harvest", "harvest_scenes", "label_crop", "laid_out_scenes", "truth_of_scene"]
 
 # A crop is a digit when it and the digit's box cover each other this much.
 MATCH = 0.8
@@ -130,18 +131,25 @@ def truth_of_scene(sample: Sample) -> tuple[list[tuple[Box, int]], int]:
     )
 
 
-def harvest_scenes(folder: Path, max_not_a_digit_share: float = 0.25, log: object = print) -> Harvest:
-    """Crops and labels from every scene under ``folder`` (the samples layout)."""
-    # Orientation comes from the truth; no classifier is needed to lay out a page.
+def laid_out_scenes(samples: list[Sample]) -> Iterator[tuple[list[tuple[Box, int]], Oriented]]:
+    """Each scene's truth digits and its page laid out as the recognizer lays it out (empty pages left out).
+
+    Orientation comes from the truth; no classifier is needed to lay out a page.
+    """
     options = RecognizerOptions(detect_rotation=False)
-    images: list[npt.NDArray[np.uint8]] = []
-    labels: list[int] = []
-    samples = load_samples(folder)
     for sample in samples:
         truth, rotation = truth_of_scene(sample)
         oriented = orient(sample.frame, options, rotation=rotation)
-        if oriented is None:
-            continue
+        if oriented is not None:
+            yield truth, oriented
+
+
+def harvest_scenes(folder: Path, max_not_a_digit_share: float = 0.25, log: object = print) -> Harvest:
+    """Crops and labels from every scene under ``folder`` (the samples layout)."""
+    images: list[npt.NDArray[np.uint8]] = []
+    labels: list[int] = []
+    samples = load_samples(folder)
+    for truth, oriented in laid_out_scenes(samples):
         layout = oriented.layout
         for digit, (x, y, w, h) in hypothesis_crops(layout.components, layout.lines, layout.line_heights):
             mapped = oriented.transform.box(x, y, w, h)

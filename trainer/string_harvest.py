@@ -22,10 +22,9 @@ import numpy.typing as npt
 from recognizer.decode import MAX_INNER_GAP
 from recognizer.evaluation import load_samples
 from recognizer.geometry import Transform
-from recognizer.pipeline import RecognizerOptions, orient
 from recognizer.segment import Atom, Components
 from recognizer.strings import TIME_STEP, normalize_string
-from trainer.harvest import Box, truth_of_scene
+from trainer.harvest import Box, laid_out_scenes
 from trainer.strings import MAX_DIGITS, TRAIN_WIDTH, StringBatch
 
 __all__ = ["harvest_strings", "line_chunks"]
@@ -82,15 +81,10 @@ class _Strings:
 
 def harvest_strings(folder: Path, log: object = print, seed: int = 0) -> StringBatch:
     """Every chunk of every scene under ``folder`` (the samples layout), normalised and labelled."""
-    options = RecognizerOptions(detect_rotation=False)
     rng = np.random.default_rng(seed)
     found = _Strings([], [], [])
     samples = load_samples(folder)
-    for sample in samples:
-        truth, rotation = truth_of_scene(sample)
-        oriented = orient(sample.frame, options, rotation=rotation)
-        if oriented is None:
-            continue
+    for truth, oriented in laid_out_scenes(samples):
         layout = oriented.layout
         upright = _upright_truth(truth, oriented.transform)
         for line, height in zip(layout.lines, layout.line_heights, strict=True):
