@@ -67,10 +67,15 @@ class _Decoded:
 
     @property
     def score(self) -> float:
-        """How digit-like the page reads: used to pick between orientations."""
+        """How digit-like the page reads, to pick between orientations: its digits' mean confidence.
+
+        Both ways round hold the same ink; upside down, its digits are read less surely. A sum
+        (less half a point per shape not read as a digit) also grew with how many shapes passed
+        for digits, and picked the wrong way round for one sideways photo in 17; the mean picks
+        all 17 right, by wider margins.
+        """
         confidences = [c.confidence for line in self.lines for c in line.candidates]
-        rejected = sum(line.rejected for line in self.lines)
-        return float(sum(confidences)) - 0.5 * rejected
+        return float(np.mean(confidences)) if confidences else 0.0
 
 
 def _digits_in(atom: Atom, height: float) -> int:

@@ -72,6 +72,10 @@ MAX_DESK_LIGHTNESS = 0.5
 # perfectly smooth; a few times nothing would turn away paper with a faint pattern).
 PAPER_MAX_ROUGHNESS = 4.0
 PAPER_MIN_ROUGHNESS = 2.0
+# A region this much darker than the sheet and of another colour is desk, not the sheet in
+# shadow: a shadow dims paper but keeps its colour (chromaticity, b+g+r = 1, summed distance).
+DESK_LIGHTNESS = 0.6
+DESK_COLOUR = 0.08
 # Digits taller than this (working px) are read at half resolution: MNIST itself is 20 px
 # tall, so nothing is lost, and every later step costs a quarter.
 POOL_ABOVE_HEIGHT = 34
@@ -205,6 +209,25 @@ def _filled(regions: list[npt.NDArray[np.bool_]], shape: tuple[int, ...]) -> Ima
     return paper
 
 
+def _without_desk(
+    kept: list[tuple[npt.NDArray[np.bool_], float]], chromaticity: Image
+) -> list[tuple[npt.NDArray[np.bool_], float]]:
+    """The light regions less those far darker than the lightest and of another colour.
+
+    In dim light a brown or coloured desk can be light enough, and camera noise can make the
+    sheet as rough, to pass for paper; taken in, its grain raises the noise floor over the
+    faint writing on the sheet.
+    """
+    lightest_region, lightest = max(kept, key=lambda item: item[1])
+    sheet_colour = chromaticity[lightest_region].mean(axis=0)
+    return [
+        (region, light)
+        for region, light in kept
+        if light >= DESK_LIGHTNESS * lightest
+        or float(np.abs(chromaticity[region].mean(axis=0) - sheet_colour).sum()) <= DESK_COLOUR
+    ]
+
+
 def find_paper(image: Image) -> Image | None:
     """Mask of the paper in a photo, or None when the paper fills the picture (a scan).
 
@@ -239,6 +262,11 @@ def find_paper(image: Image) -> Image | None:
     area = smooth.size
     candidates: list[tuple[npt.NDArray[np.bool_], float, float]] = []
     texture: Image | None = None
+    # Chromaticity of each thumbnail pixel: colour without its brightness.
+    chromaticity = None
+    if thumb.ndim == 3:
+        as_float = thumb.astype(np.float32)
+        chromaticity = as_float / np.maximum(as_float.sum(axis=2, keepdims=True), 1.0)
     # Only regions big enough to be paper; a textured desk splits into hundreds of small ones.
     large = np.flatnonzero(stats[1:count, cv2.CC_STAT_AREA] >= PAPER_MIN_SHARE * area) + 1
     for index in large.tolist():
@@ -255,6 +283,8 @@ def find_paper(image: Image) -> Image | None:
     smoothest = min((roughness for _, roughness, _ in candidates), default=0.0)
     bar = PAPER_MAX_ROUGHNESS * max(smoothest, PAPER_MIN_ROUGHNESS)
     kept = [(region, light) for region, roughness, light in candidates if roughness <= bar]
+    if chromaticity is not None and len(kept) > 1:
+        kept = _without_desk(kept, chromaticity)
     paper = _filled([region for region, _ in kept], smooth.shape)
     share = float(np.count_nonzero(paper)) / area
     if share > PAPER_MAX_SHARE and len(kept) > 1:
