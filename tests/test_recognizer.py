@@ -455,13 +455,14 @@ def test_low_contrast_pencil(recognizer: Recognizer, clear_digits: dict[int, lis
     assert read_text(recognizer, noisy) == "6150 87"
 
 
+@pytest.mark.parametrize(("turn", "rotation"), [(cv2.ROTATE_90_COUNTERCLOCKWISE, 90), (cv2.ROTATE_90_CLOCKWISE, 270)])
 def test_page_turned_sideways_is_read_upright(
-    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], turn: int, rotation: int
 ) -> None:
     page, _ = page_with(["4071", "3862", "925"], clear_digits, seed=8)
-    turned = cv2.rotate(page, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    turned = cv2.rotate(page, turn)
     reading = recognizer.read(Frame(np.asarray(turned, dtype=np.uint8), "test"))
-    assert reading.rotation == 90
+    assert reading.rotation == rotation
     assert reading.text == "4071 3862 925"
 
 
@@ -540,6 +541,55 @@ def test_faint_digits_on_a_sheet_on_a_desk_just_light_enough_to_pass_for_paper(
     faint digits fall under it. The sheet is the region far lighter than the rest."""
     page, _ = page_with(["4096", "317"], clear_digits, seed=seed, ink_level=0.3, paper=232)
     assert read_text(recognizer, on_noisy_brown_desk(page, seed)) == "4096 317"
+
+
+def beside_a_brown_desk(sheet: np.ndarray, seed: int) -> np.ndarray:
+    """A dim, noisy photo of ``sheet`` between a dark desk in shadow and a brown one a little over
+    half as light as the sheet, parted from the sheet by a soft edge only on the dark side."""
+    rng = np.random.default_rng(seed)
+    height, width = sheet.shape
+    margin = width // 2
+    photo = np.empty((height, width + 2 * margin, 3), np.float32)
+    photo[:, :margin] = 25.0
+    photo[:, margin : margin + width] = sheet[:, :, None] * 0.45
+    photo[:, margin + width :] = (45, 60, 80)  # BGR: brown, 0.57 as light as the sheet
+    photo[:, margin + width :: 3] *= 0.75  # its grain, down the picture
+    photo += rng.normal(0.0, 9.0, photo.shape)
+    return np.asarray(photo.clip(0, 255), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_faint_digits_beside_a_brown_desk_as_rough_as_the_sheet(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], seed: int
+) -> None:
+    """In dim light the brown desk is light enough, and noise makes the sheet rough enough, for the
+    desk to pass for paper; taken in, its grain sets the noise floor over the pencil and reads as 1s.
+    A shadow dims the sheet but keeps its colour: a far darker region of another colour is desk."""
+    page, _ = page_with(["4096", "317"], clear_digits, seed=seed, ink_level=0.2, paper=232)
+    assert read_text(recognizer, beside_a_brown_desk(page, seed)) == "4096 317"
+
+
+def in_hard_shadow_from(sheet: np.ndarray, column: int, seed: int) -> np.ndarray:
+    """A colour photo of ``sheet`` on a brown desk, the sheet right of ``column`` in a hard shadow
+    that halves its light (and keeps its colour)."""
+    rng = np.random.default_rng(seed)
+    height, width = sheet.shape
+    photo = np.empty((height * 2, width * 2, 3), np.float32)
+    photo[:] = (40, 60, 85)  # BGR
+    top, left = height // 2, width // 2
+    photo[top : top + height, left : left + width] = sheet[:, :, None]
+    photo[top : top + height, left + column : left + width] *= 0.5
+    photo += rng.normal(0.0, 4.0, photo.shape)
+    return np.asarray(photo.clip(0, 255), dtype=np.uint8)
+
+
+def test_digits_in_a_hard_shadow_across_the_sheet_are_read(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]
+) -> None:
+    """The shadowed part is far darker than the lit one but of the same colour: it is still paper."""
+    page, boxes = page_with(["4096", "317"], clear_digits, seed=3)
+    between_the_numbers = (boxes[3][0] + boxes[3][2] + boxes[4][0]) // 2
+    assert read_text(recognizer, in_hard_shadow_from(page, between_the_numbers, 3)) == "4096 317"
 
 
 def test_boxes_are_in_original_pixels(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
