@@ -209,8 +209,14 @@ def _filled(regions: list[npt.NDArray[np.bool_]], shape: tuple[int, ...]) -> Ima
     return paper
 
 
+def _chromaticity(thumb: Image, region: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    """The region's mean colour without its brightness (its channels scaled to sum to 1)."""
+    colour = np.array(cv2.mean(thumb, region.astype(np.uint8))[:3])
+    return colour / max(float(colour.sum()), 1.0)
+
+
 def _without_desk(
-    kept: list[tuple[npt.NDArray[np.bool_], float]], chromaticity: Image
+    kept: list[tuple[npt.NDArray[np.bool_], float]], thumb: Image
 ) -> list[tuple[npt.NDArray[np.bool_], float]]:
     """The light regions less those far darker than the lightest and of another colour.
 
@@ -219,12 +225,12 @@ def _without_desk(
     faint writing on the sheet.
     """
     lightest_region, lightest = max(kept, key=lambda item: item[1])
-    sheet_colour = chromaticity[lightest_region].mean(axis=0)
+    sheet_colour = _chromaticity(thumb, lightest_region)
     return [
         (region, light)
         for region, light in kept
         if light >= DESK_LIGHTNESS * lightest
-        or float(np.abs(chromaticity[region].mean(axis=0) - sheet_colour).sum()) <= DESK_COLOUR
+        or float(np.abs(_chromaticity(thumb, region) - sheet_colour).sum()) <= DESK_COLOUR
     ]
 
 
@@ -262,11 +268,6 @@ def find_paper(image: Image) -> Image | None:
     area = smooth.size
     candidates: list[tuple[npt.NDArray[np.bool_], float, float]] = []
     texture: Image | None = None
-    # Chromaticity of each thumbnail pixel: colour without its brightness.
-    chromaticity = None
-    if thumb.ndim == 3:
-        as_float = thumb.astype(np.float32)
-        chromaticity = as_float / np.maximum(as_float.sum(axis=2, keepdims=True), 1.0)
     # Only regions big enough to be paper; a textured desk splits into hundreds of small ones.
     large = np.flatnonzero(stats[1:count, cv2.CC_STAT_AREA] >= PAPER_MIN_SHARE * area) + 1
     for index in large.tolist():
@@ -283,8 +284,8 @@ def find_paper(image: Image) -> Image | None:
     smoothest = min((roughness for _, roughness, _ in candidates), default=0.0)
     bar = PAPER_MAX_ROUGHNESS * max(smoothest, PAPER_MIN_ROUGHNESS)
     kept = [(region, light) for region, roughness, light in candidates if roughness <= bar]
-    if chromaticity is not None and len(kept) > 1:
-        kept = _without_desk(kept, chromaticity)
+    if thumb.ndim == 3 and len(kept) > 1:
+        kept = _without_desk(kept, thumb)
     paper = _filled([region for region, _ in kept], smooth.shape)
     share = float(np.count_nonzero(paper)) / area
     if share > PAPER_MAX_SHARE and len(kept) > 1:

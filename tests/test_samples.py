@@ -19,7 +19,7 @@ from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.slow
 
-# Measured with the shipped models: recall 0.817, precision 0.763, CER 0.073 (see the README).
+# Measured with the shipped models: recall 0.817, precision 0.768, CER 0.069 (see the README).
 RECALL_FLOOR = 0.77
 CER_CEILING = 0.10
 
@@ -43,9 +43,9 @@ def test_samples_are_read_at_least_as_well_as_measured(recognizer: Recognizer) -
     for category in ("noisy_scan", "skewed", "printed_labels"):
         assert result.score.per_category[category].recall >= 0.85, table
     # Numbers written fast, their digits running into each other, are read whole by the string
-    # model (5% of them without it), and the signatures and payee names on cheques are no longer
-    # read as strings of 1s and 7s (a CER of 133% without it).
-    assert result.score.per_category["touching"].recall >= 0.15, table
+    # model (5% of them without it, 38% with it), and the signatures and payee names on cheques are
+    # no longer read as strings of 1s and 7s (a CER of 133% without it).
+    assert result.score.per_category["touching"].recall >= 0.25, table
     assert result.score.per_category["tiny_cheque"].character_error_rate <= 0.8, table
 
 
