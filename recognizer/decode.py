@@ -119,9 +119,10 @@ class Candidate:
 
 @dataclass(frozen=True)
 class DecodedLine:
-    """The digits found in one text line."""
+    """The digits found in one text line, and how many of its shapes were not read as digits."""
 
     candidates: list[Candidate]
+    rejected: int
 
 
 @dataclass
@@ -477,6 +478,7 @@ def decode_lines(
     by_atom = {owner: (crop, probabilities) for owner, crop, probabilities in zip(owners, first_crops, first)}
 
     results: list[list[Candidate]] = [[] for _ in lines]
+    rejected = [0] * len(lines)
     runs: list[_Run] = []
     for line_index, line in enumerate(lines):
         height = line_heights[line_index]
@@ -529,6 +531,7 @@ def decode_lines(
     letters: list[list[Slice]] = [[] for _ in lines]
     for run, (digits, skipped) in zip(runs, readings, strict=True):
         results[run.line].extend(digits)
+        rejected[run.line] += len(skipped)
         letters[run.line].extend(
             piece for piece in skipped if piece.whole and piece.y1 - piece.y0 >= 0.5 * run.line_height
         )
@@ -537,7 +540,7 @@ def decode_lines(
     ]
     for found in results:
         found.sort(key=lambda c: c.x)
-    return [DecodedLine(candidates) for candidates in results]
+    return [DecodedLine(candidates, count) for candidates, count in zip(results, rejected, strict=True)]
 
 
 def _string_candidates(digits: list[StringDigit], ink: npt.NDArray[np.bool_], left: int, top: int) -> list[Candidate]:

@@ -72,8 +72,9 @@ MAX_DESK_LIGHTNESS = 0.5
 # perfectly smooth; a few times nothing would turn away paper with a faint pattern).
 PAPER_MAX_ROUGHNESS = 4.0
 PAPER_MIN_ROUGHNESS = 2.0
-# A region this much darker than the sheet and of another colour is desk, not the sheet in
-# shadow: a shadow dims paper but keeps its colour (chromaticity, b+g+r = 1, summed distance).
+# A region under this share of the sheet's lightness, of another colour (chromaticity, b+g+r = 1,
+# summed distance above DESK_COLOUR) and reaching the picture's edge is desk, not the sheet in
+# shadow: a shadow dims paper but keeps its colour.
 DESK_LIGHTNESS = 0.6
 DESK_COLOUR = 0.08
 # Digits taller than this (working px) are read at half resolution: MNIST itself is 20 px
@@ -218,11 +219,13 @@ def _chromaticity(thumb: Image, region: npt.NDArray[np.bool_]) -> npt.NDArray[np
 def _without_desk(
     kept: list[tuple[npt.NDArray[np.bool_], float]], thumb: Image
 ) -> list[tuple[npt.NDArray[np.bool_], float]]:
-    """The light regions less those far darker than the lightest and of another colour.
+    """The light regions less those far darker than the lightest, of another colour and reaching
+    the picture's edge, as a desk around the sheet does.
 
     In dim light a brown or coloured desk can be light enough, and camera noise can make the
     sheet as rough, to pass for paper; taken in, its grain raises the noise floor over the
-    faint writing on the sheet.
+    faint writing on the sheet. A coloured note or envelope lying on a white sheet or table is
+    inside the picture, and kept.
     """
     lightest_region, lightest = max(kept, key=lambda item: item[1])
     sheet_colour = _chromaticity(thumb, lightest_region)
@@ -230,8 +233,13 @@ def _without_desk(
         (region, light)
         for region, light in kept
         if light >= DESK_LIGHTNESS * lightest
+        or not _reaches_edge(region)
         or float(np.abs(_chromaticity(thumb, region) - sheet_colour).sum()) <= DESK_COLOUR
     ]
+
+
+def _reaches_edge(region: npt.NDArray[np.bool_]) -> bool:
+    return bool(region[0].any() or region[-1].any() or region[:, 0].any() or region[:, -1].any())
 
 
 def find_paper(image: Image) -> Image | None:
@@ -242,7 +250,9 @@ def find_paper(image: Image) -> Image | None:
     half as light as the lightest part of the picture. Desk textures (wood
     grain, checks) break up into small regions; a dark desk is too dark; a
     shadow across the sheet leaves two large regions, both kept; a region where
-    the light fades from the sheet into a far darker desk keeps its light part. Thin cuts
+    the light fades from the sheet into a far darker desk keeps its light part; a far darker
+    region of another colour reaching the picture's edge is desk (a shadow keeps the sheet's
+    colour). Thin cuts
     (rules, writing) are bridged and holes filled, so the ink is inside. Light regions that
     fill the picture are a scan, unless one is far lighter than the others: a sheet on a desk
     just light enough to count.

@@ -6,9 +6,11 @@ import cv2
 import numpy as np
 import pytest
 
+from recognizer.decode import Candidate, DecodedLine
 from recognizer.group import Span, rows
 from recognizer.normalize import normalize_digits
-from recognizer.pipeline import Recognizer
+from recognizer.pipeline import Recognizer, orientation_score
+from recognizer.prepare import prepare
 from recognizer.reading import Frame
 from recognizer.segment import Atom, chain_lines, estimate_digit_height, find_components
 
@@ -466,6 +468,21 @@ def test_page_turned_sideways_is_read_upright(
     assert reading.text == "4071 3862 925"
 
 
+def decoding(confidences: list[float], not_digits: int) -> list[DecodedLine]:
+    """One decoded line: digits read with these confidences, and shapes not read as digits."""
+    digits = [Candidate(10 * i, 0, 8, 10, 1, c, np.zeros(11, np.float32)) for i, c in enumerate(confidences)]
+    return [DecodedLine(digits, not_digits)]
+
+
+def test_the_way_round_that_reads_like_digits_wins() -> None:
+    """Between a sideways page turned 90 and 270 degrees (the same ink): upside down, more shapes
+    pass for digits, each less sure, or fewer do (0, 1 and 8 look the same upside down)."""
+    upright = orientation_score(decoding([0.97] * 10, 1))
+    assert upright > orientation_score(decoding([0.85] * 11, 0))
+    assert upright > orientation_score(decoding([0.99] * 3, 8))
+    assert orientation_score([]) == 0.0
+
+
 def on_pale_wood(sheet: np.ndarray, seed: int) -> np.ndarray:
     """A colour photo of ``sheet`` lying on a pale wooden desk whose dark grain runs down the picture."""
     rng = np.random.default_rng(seed)
@@ -543,17 +560,24 @@ def test_faint_digits_on_a_sheet_on_a_desk_just_light_enough_to_pass_for_paper(
     assert read_text(recognizer, on_noisy_brown_desk(page, seed)) == "4096 317"
 
 
+def paper_in_photo(photo: np.ndarray) -> np.ndarray:
+    """Where the page preparation found paper, as booleans over the photo's pixels."""
+    paper = prepare(photo).paper
+    assert paper is not None
+    return np.asarray(cv2.resize(paper, (photo.shape[1], photo.shape[0]), interpolation=cv2.INTER_NEAREST)) > 0
+
+
 def beside_a_brown_desk(sheet: np.ndarray, seed: int) -> np.ndarray:
-    """A dim, noisy photo of ``sheet`` between a dark desk in shadow and a brown one a little over
-    half as light as the sheet, parted from the sheet by a soft edge only on the dark side."""
+    """A dim, noisy photo of ``sheet`` between a dark desk in shadow (left) and a grained brown one
+    a little over half as light as the sheet (right)."""
     rng = np.random.default_rng(seed)
     height, width = sheet.shape
     margin = width // 2
     photo = np.empty((height, width + 2 * margin, 3), np.float32)
     photo[:, :margin] = 25.0
     photo[:, margin : margin + width] = sheet[:, :, None] * 0.45
-    photo[:, margin + width :] = (45, 60, 80)  # BGR: brown, 0.57 as light as the sheet
-    photo[:, margin + width :: 3] *= 0.75  # its grain, down the picture
+    photo[:, margin + width :] = (45, 60, 80)  # BGR: brown
+    photo[:, margin + width :: 3] *= 0.75  # its grain, down the picture: in all, 0.56 as light as the sheet
     photo += rng.normal(0.0, 9.0, photo.shape)
     return np.asarray(photo.clip(0, 255), dtype=np.uint8)
 
@@ -566,15 +590,20 @@ def test_faint_digits_beside_a_brown_desk_as_rough_as_the_sheet(
     desk to pass for paper; taken in, its grain sets the noise floor over the pencil and reads as 1s.
     A shadow dims the sheet but keeps its colour: a far darker region of another colour is desk."""
     page, _ = page_with(["4096", "317"], clear_digits, seed=seed, ink_level=0.2, paper=232)
-    assert read_text(recognizer, beside_a_brown_desk(page, seed)) == "4096 317"
+    photo = beside_a_brown_desk(page, seed)
+    paper = paper_in_photo(photo)
+    width = page.shape[1]
+    assert paper[:, width // 2 + 50 : width // 2 + width - 50].mean() > 0.9, "the sheet is paper"
+    assert paper[:, width // 2 + width + 20 :].mean() < 0.05, "the brown desk is not"
+    assert read_text(recognizer, photo) == "4096 317"
 
 
 def in_hard_shadow_from(sheet: np.ndarray, column: int, seed: int) -> np.ndarray:
-    """A colour photo of ``sheet`` on a brown desk, the sheet right of ``column`` in a hard shadow
-    that halves its light (and keeps its colour)."""
+    """A colour photo of ``sheet`` on a brown desk, cut off by the picture's right edge, the sheet
+    right of ``column`` in a hard shadow that halves its light (and keeps its colour)."""
     rng = np.random.default_rng(seed)
     height, width = sheet.shape
-    photo = np.empty((height * 2, width * 2, 3), np.float32)
+    photo = np.empty((height * 2, width + width // 2, 3), np.float32)
     photo[:] = (40, 60, 85)  # BGR
     top, left = height // 2, width // 2
     photo[top : top + height, left : left + width] = sheet[:, :, None]
@@ -589,7 +618,13 @@ def test_digits_in_a_hard_shadow_across_the_sheet_are_read(
     """The shadowed part is far darker than the lit one but of the same colour: it is still paper."""
     page, boxes = page_with(["4096", "317"], clear_digits, seed=3)
     between_the_numbers = (boxes[3][0] + boxes[3][2] + boxes[4][0]) // 2
-    assert read_text(recognizer, in_hard_shadow_from(page, between_the_numbers, 3)) == "4096 317"
+    photo = in_hard_shadow_from(page, between_the_numbers, 3)
+    height, width = page.shape
+    shadowed = paper_in_photo(photo)[
+        height // 2 + 20 : height // 2 + height - 20, width // 2 + between_the_numbers + 20 : width // 2 + width - 20
+    ]
+    assert shadowed.mean() > 0.9, "the sheet in shadow is paper"
+    assert read_text(recognizer, photo) == "4096 317"
 
 
 def test_boxes_are_in_original_pixels(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
