@@ -65,10 +65,6 @@ class _Decoded:
     rules: RuleRemoval
     digit_height: float
 
-    @property
-    def score(self) -> float:
-        return orientation_score(self.lines)
-
 
 def orientation_score(lines: list[DecodedLine]) -> float:
     """How digit-like a decoding reads, to pick between orientations: its digits' confidences
@@ -269,7 +265,7 @@ class Recognizer:
         def judge(layout: Layout) -> float:
             decoded = self._decode(layout)
             judged.append((layout, decoded))
-            return decoded.score
+            return orientation_score(decoded.lines)
 
         oriented = orient(frame, self.options, judge=judge)
         if oriented is None:
