@@ -72,6 +72,9 @@ MAX_DESK_LIGHTNESS = 0.5
 # perfectly smooth; a few times nothing would turn away paper with a faint pattern).
 PAPER_MAX_ROUGHNESS = 4.0
 PAPER_MIN_ROUGHNESS = 2.0
+# What a sheet's convex hull adds to the light regions found on it is paper when it is at most
+# this much rougher than the smoothest region (a table's cells, a shadow; a striped cloth is 4x).
+HULL_MAX_ROUGHNESS = 2.0
 # A region under this share of the sheet's lightness, of another colour (chromaticity, b+g+r = 1,
 # summed distance above DESK_COLOUR) and reaching the picture's edge is desk, not the sheet in
 # shadow: a shadow dims paper but keeps its colour.
@@ -210,6 +213,29 @@ def _filled(regions: list[npt.NDArray[np.bool_]], shape: tuple[int, ...]) -> Ima
     return paper
 
 
+def _hulled(paper: Image, texture: Image, roughest: float) -> Image:
+    """The paper, with what its convex hull adds taken in wherever that is smooth enough to be paper.
+
+    A sheet is convex (a quadrilateral in perspective), but the light regions found on it need
+    not be: a table whose grid and writing cut its cells too small to count, or a hard shadow,
+    can run out to the sheet's edge or the picture's, and the hole it leaves is then no hole
+    to fill. What the hull adds there is as smooth as the paper (cells, mostly blank; a shadow).
+    What it adds between a sheet and a striped cloth or another sheet, or over the blocks of
+    print a sticky note lies on, is rougher and stays out.
+    """
+    contours, _ = cv2.findContours(paper, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    hulled = paper.copy()
+    for contour in contours:
+        cv2.fillPoly(hulled, [cv2.convexHull(contour)], 255)
+    added = cv2.subtract(hulled, paper)
+    count, labels = cv2.connectedComponents(added, connectivity=4)
+    for index in range(1, count):
+        piece = labels == index
+        if float(np.median(texture[piece])) <= roughest:
+            paper[piece] = 255
+    return paper
+
+
 def _chromaticity(thumb: Image, region: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
     """The region's mean colour without its brightness (its channels scaled to sum to 1)."""
     colour = np.array(cv2.mean(thumb, region.astype(np.uint8))[:3])
@@ -307,6 +333,8 @@ def find_paper(image: Image) -> Image | None:
         share = float(np.count_nonzero(paper)) / area
     if share == 0.0 or share > PAPER_MAX_SHARE:
         return None
+    assert texture is not None  # there is paper, so there were light regions to measure
+    paper = _hulled(paper, texture, HULL_MAX_ROUGHNESS * max(smoothest, PAPER_MIN_ROUGHNESS))
     # The paper's own edge reads as ink against the desk: stay a little inside it.
     paper = cv2.erode(paper, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
     return cv2.resize(paper, (width, height), interpolation=cv2.INTER_NEAREST)

@@ -483,20 +483,25 @@ def test_the_way_round_that_reads_like_digits_wins() -> None:
     assert orientation_score([]) == 0.0
 
 
-def on_pale_wood(sheet: np.ndarray, seed: int) -> np.ndarray:
-    """A colour photo of ``sheet`` lying on a pale wooden desk whose dark grain runs down the picture."""
+def pale_wood(height: int, width: int, seed: int) -> np.ndarray:
+    """A colour picture (float BGR) of a pale wooden desk whose dark grain runs down the picture."""
     rng = np.random.default_rng(seed)
-    height, width = sheet.shape
-    desk = np.empty((height, int(width * 1.7), 3), np.float32)
+    desk = np.empty((height, width, 3), np.float32)
     desk[:] = (115, 165, 205)  # BGR
-    for _ in range(int(desk.shape[1] * 0.6)):
-        x, top = int(rng.integers(0, desk.shape[1])), int(rng.integers(-height // 2, height))
+    for _ in range(int(width * 0.6)):
+        x, top = int(rng.integers(0, width)), int(rng.integers(-height // 2, height))
         bottom = top + int(rng.integers(height // 6, height))
         thickness = int(rng.integers(1, 3))
         cv2.line(desk, (x, top), (x + int(rng.integers(-3, 4)), bottom), (55.0, 95.0, 140.0), thickness)
-    blurred = cv2.GaussianBlur(desk, (3, 3), 0)
-    blurred[:, :width] = sheet[:, :, None]
-    return np.asarray(blurred.clip(0, 255), dtype=np.uint8)
+    return np.asarray(cv2.GaussianBlur(desk, (3, 3), 0))
+
+
+def on_pale_wood(sheet: np.ndarray, seed: int) -> np.ndarray:
+    """A colour photo of ``sheet`` lying on a pale wooden desk whose dark grain runs down the picture."""
+    height, width = sheet.shape
+    photo = pale_wood(height, int(width * 1.7), seed)
+    photo[:, :width] = sheet[:, :, None]
+    return np.asarray(photo.clip(0, 255), dtype=np.uint8)
 
 
 @pytest.mark.parametrize("seed", [0, 2])
@@ -624,6 +629,66 @@ def test_digits_in_a_hard_shadow_across_the_sheet_are_read(
         height // 2 + 20 : height // 2 + height - 20, width // 2 + between_the_numbers + 20 : width // 2 + width - 20
     ]
     assert shadowed.mean() > 0.9, "the sheet in shadow is paper"
+    assert read_text(recognizer, photo) == "4096 317"
+
+
+def with_a_table_off_the_top(
+    sheet: np.ndarray, boxes: list[tuple[int, int, int, int]], seed: int
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """A photo of ``sheet`` on a brown desk, its top cut off by the picture's edge, a ruled table
+    around the digits running off that edge; returns it and where the sheet's (0, 0) lies in it."""
+    rng = np.random.default_rng(seed)
+    cut = 150
+    shown = sheet[cut:].copy()
+    height, width = shown.shape
+    between_the_numbers = (boxes[3][0] + boxes[3][2] + boxes[4][0]) // 2
+    rows = [236 - cut, 306 - cut, 376 - cut]
+    for y in rows:
+        cv2.line(shown, (40, y), (width - 40, y), 90, 2)
+    for x in (40, between_the_numbers, width - 40):
+        cv2.line(shown, (x, 0), (x, rows[-1]), 90, 2)
+    photo = np.empty((height + 400, width + 600, 3), np.float32)
+    photo[:] = (40, 60, 85)  # BGR
+    photo[:height, 300 : 300 + width] = shown[:, :, None]
+    photo += rng.normal(0.0, 4.0, photo.shape)
+    return np.asarray(photo.clip(0, 255), dtype=np.uint8), (300, -cut)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_digits_in_a_table_running_off_the_picture_are_on_paper(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], seed: int
+) -> None:
+    """The table's cells are too small to count as paper on their own, and the sheet's margin
+    around them is open where the table meets the picture's edge: no hole to fill. The sheet
+    filled out to its hull takes them in, as what that adds is blank cells, as smooth as paper."""
+    page, boxes = page_with(["4096", "317"], clear_digits, seed=seed)
+    photo, (left, top) = with_a_table_off_the_top(page, boxes, seed)
+    paper = paper_in_photo(photo)
+    assert all(paper[top + y + h // 2, left + x + w // 2] for x, y, w, h in boxes), "every digit is on paper"
+    assert read_text(recognizer, photo) == "4096 317"
+
+
+def in_an_l_on_pale_wood(sheet: np.ndarray, seed: int) -> tuple[np.ndarray, tuple[slice, slice]]:
+    """A photo of ``sheet`` and a blank sheet under its left third, an L of paper on pale wood;
+    returns it and the wood in the L's corner, which the hull of the two sheets takes in."""
+    height, width = sheet.shape
+    photo = pale_wood(2 * height + 100, width + 700, seed)
+    top, left = 50, 50
+    photo[top : top + height, left : left + width] = sheet[:, :, None]
+    photo[top + height : top + 2 * height - 100, left : left + width // 3] = 245
+    corner = (slice(top + height + 20, top + 2 * height - 120), slice(left + width // 3 + 20, left + width - 20))
+    return np.asarray(photo.clip(0, 255), dtype=np.uint8), corner
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_wood_between_two_sheets_is_not_taken_for_paper(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], seed: int
+) -> None:
+    """Two sheets lying in an L are one piece of paper whose hull takes in the wood in the L's
+    corner; that wood is far rougher than paper, so it stays out, and its streaks are not read."""
+    page, _ = page_with(["4096", "317"], clear_digits, seed=seed)
+    photo, corner = in_an_l_on_pale_wood(page, seed)
+    assert paper_in_photo(photo)[corner].mean() < 0.05, "the wood is not paper"
     assert read_text(recognizer, photo) == "4096 317"
 
 

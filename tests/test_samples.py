@@ -19,9 +19,9 @@ from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.slow
 
-# Measured with the shipped models: recall 0.817, precision 0.768, CER 0.069 (see the README).
-RECALL_FLOOR = 0.77
-CER_CEILING = 0.10
+# Measured with the shipped models: recall 0.849, precision 0.811, CER 0.057 (see the README).
+RECALL_FLOOR = 0.82
+CER_CEILING = 0.07
 
 
 def test_samples_are_read_at_least_as_well_as_measured(recognizer: Recognizer) -> None:
@@ -46,7 +46,10 @@ def test_samples_are_read_at_least_as_well_as_measured(recognizer: Recognizer) -
     # model (5% of them without it, 38% with it), and the signatures and payee names on cheques are
     # no longer read as strings of 1s and 7s (a CER of 133% without it).
     assert result.score.per_category["touching"].recall >= 0.25, table
-    assert result.score.per_category["tiny_cheque"].character_error_rate <= 0.8, table
+    assert result.score.per_category["tiny_cheque"].character_error_rate <= 0.6, table
+    # A table on a sheet that runs off the picture, or a hard shadow reaching the sheet's edge, no
+    # longer leaves its digits off the paper (73% of the numbers before, 79% now).
+    assert result.score.per_category["desk_photo"].recall >= 0.76, table
 
 
 def test_photos_taken_sideways_without_exif_read_as_well_as_turned_upright(recognizer: Recognizer) -> None:
