@@ -279,7 +279,9 @@ def find_paper(image: Image) -> Image | None:
     the light fades from the sheet into a far darker desk keeps its light part; a far darker
     region of another colour reaching the picture's edge is desk (a shadow keeps the sheet's
     colour). Thin cuts
-    (rules, writing) are bridged and holes filled, so the ink is inside. Light regions that
+    (rules, writing) are bridged and holes filled, so the ink is inside, and the sheet is filled
+    out to its convex hull where what that adds is nearly as smooth as paper (a table or a shadow
+    running off the sheet leaves no hole to fill). Light regions that
     fill the picture are a scan, unless one is far lighter than the others: a sheet on a desk
     just light enough to count.
     """
