@@ -20,9 +20,10 @@ Digits written into each other defeat the cuts: no path separates a 0 whose
 loop runs into the 5 beside it. Nor do cuts mend a digit broken into pieces
 that each read as something else. So every run is also read whole by the string
 model (:mod:`recognizer.strings`), which sees the pieces in their context, unless
-the cuts read each of its shapes as a digit, surely (SURE_CUTS); its reading
-replaces the cuts' where it is sure (STRING_MIN_MEAN) and finds as many digits,
-or more where the cuts left shapes out, or is surer than the cuts are of theirs; a run in which
+the cuts read every shape of it as a digit, surely on average (SURE_CUTS); its
+reading replaces the cuts' where it is sure (STRING_MIN_MEAN) and finds as many
+digits, or a few more where the cuts left shapes out, or is surer than the cuts
+are of theirs; a run in which
 the string model finds no digit at all (a signature, a word written joined up)
 is dropped. Last, digits among the rejected letters of a printed word (the o of
 "order") are dropped.
@@ -80,8 +81,9 @@ MIN_WORD_LENGTH = 3
 # digit") and misread a broken digit's pieces, and what the string model reads unsurely is
 # better left to the cuts.
 STRING_MIN_MEAN = 0.85
-# A run whose cuts left no shape out and read each digit this surely (that it is a digit, and
-# which) is not read whole: the string model reads such runs no better, and at 0.5 ms a digit.
+# A run whose cuts left no shape out and read its digits this surely on average (that each is a
+# digit, and which) is not read whole: the string model reads such runs no better, and costs
+# about 0.5 ms for a run of one or two digits.
 SURE_CUTS = 0.97
 
 
@@ -583,8 +585,8 @@ def _read_strings(
     """Read whole, as well, every run the cuts are not sure of, and choose for each between the two readings.
 
     The string reading replaces the cuts' when its digits are sure on average (STRING_MIN_MEAN)
-    and it finds as many digits, or more where the cuts left shapes out, or is surer of its
-    digits than the cuts are of theirs; a run it finds no digit in at all is dropped.
+    and it finds as many digits, or at most one more for each shape the cuts left out, or is
+    surer of its digits than the cuts are of theirs; a run it finds no digit in at all is dropped.
     """
     chosen: list[tuple[int, tuple[npt.NDArray[np.bool_], int, int], NormalizedString]] = []
     for index, run in enumerate(runs):
@@ -610,10 +612,10 @@ def _read_strings(
             continue
         cut, skipped = readings[index]
         # Another count of digits than the cuts' must be surer than theirs, unless the cuts left
-        # shapes out and the string model finds more digits: two overlapping digits, which no
-        # cut separates. Otherwise its extra digits split one digit the cuts read whole, and
-        # surely (a 0 broken into two arcs, which it reads as 87).
-        recovers = len(digits) > len(cut) and bool(skipped)
+        # shapes out and the string model finds at most as many more digits: two overlapping
+        # digits, which no cut separates. Otherwise its extra digits split one digit the cuts read
+        # whole, and surely (a 0 broken into two arcs, which it reads as 87).
+        recovers = len(cut) < len(digits) <= len(cut) + len(skipped)
         if len(digits) != len(cut) and not recovers and sureness <= _sureness(cut):
             continue
         readings[index] = (_string_candidates(digits, ink, left, top), [])
@@ -621,10 +623,11 @@ def _read_strings(
 
 
 def _sureness(candidates: list[Candidate]) -> float:
-    """How sure the cuts are of the digits they read, on average: that each is a digit, and this one."""
+    """How sure the cuts are of the digits they read, on average: the probability the model gives
+    each digit read (that the crop is a digit, and this one)."""
     if not candidates:
         return 0.0
-    return sum(c.confidence * _digit_probability(c.probabilities) for c in candidates) / len(candidates)
+    return sum(float(c.probabilities[c.label]) for c in candidates) / len(candidates)
 
 
 def _without_printed_words(candidates: list[Candidate], letters: list[Slice], line_height: float) -> list[Candidate]:

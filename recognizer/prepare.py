@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +100,8 @@ class InkMask:
 
 
 _table_builder: threading.Thread | None = None
+# Whether a piece of a thumbnail (a boolean mask over it) is of the sheet's colour.
+_ColourOf = Callable[[npt.NDArray[np.bool_]], bool]
 
 
 def warm_up() -> None:
@@ -201,8 +204,9 @@ def _lighter_part(region: npt.NDArray[np.bool_], lightness: Image, area: int) ->
 def _filled(regions: list[npt.NDArray[np.bool_]], shape: tuple[int, ...]) -> Image:
     """The regions as one paper mask, the thin cuts between them bridged and the holes filled.
 
-    Ruled lines and writing cut the paper into strips; the ink leaves holes. (A convex
-    hull would also take in the desk between a sheet and a light stripe or shadow touching it.)
+    Ruled lines and writing cut the paper into strips; the ink leaves holes. (A convex hull
+    would also take in the desk between a sheet and a light stripe or shadow touching it:
+    :func:`_hulled` takes in only what is as smooth as paper and of its colour.)
     """
     paper: Image = np.zeros(shape[:2], np.uint8)
     for region in regions:
@@ -213,8 +217,9 @@ def _filled(regions: list[npt.NDArray[np.bool_]], shape: tuple[int, ...]) -> Ima
     return paper
 
 
-def _hulled(paper: Image, texture: Image, roughest: float) -> Image:
-    """The paper, with what its convex hull adds taken in wherever that is smooth enough to be paper.
+def _hulled(paper: Image, texture: Image, roughest: float, colour_of: _ColourOf | None) -> Image:
+    """The paper, with what its convex hull adds taken in wherever that is smooth enough to be paper
+    and, in colour, of the sheet's colour (a shadow keeps it; a smooth desk does not).
 
     A sheet is convex (a quadrilateral in perspective), but the light regions found on it need
     not be: a table whose grid and writing cut its cells too small to count, or a hard shadow,
@@ -229,11 +234,15 @@ def _hulled(paper: Image, texture: Image, roughest: float) -> Image:
         cv2.fillPoly(hulled, [cv2.convexHull(contour)], 255)
     added = cv2.subtract(hulled, paper)
     count, labels = cv2.connectedComponents(added, connectivity=4)
+    filled = paper.copy()
     for index in range(1, count):
         piece = labels == index
-        if float(np.median(texture[piece])) <= roughest:
-            paper[piece] = 255
-    return paper
+        if float(np.median(texture[piece])) > roughest:
+            continue
+        if colour_of is not None and not colour_of(piece):
+            continue
+        filled[piece] = 255
+    return filled
 
 
 def _chromaticity(thumb: Image, region: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
@@ -336,7 +345,14 @@ def find_paper(image: Image) -> Image | None:
     if share == 0.0 or share > PAPER_MAX_SHARE:
         return None
     assert texture is not None  # there is paper, so there were light regions to measure
-    paper = _hulled(paper, texture, HULL_MAX_ROUGHNESS * max(smoothest, PAPER_MIN_ROUGHNESS))
+    colour_of: _ColourOf | None = None
+    if thumb.ndim == 3:
+        sheet_colour = _chromaticity(thumb, max(kept, key=lambda item: item[1])[0])
+
+        def colour_of(piece: npt.NDArray[np.bool_]) -> bool:
+            return float(np.abs(_chromaticity(thumb, piece) - sheet_colour).sum()) <= DESK_COLOUR
+
+    paper = _hulled(paper, texture, HULL_MAX_ROUGHNESS * max(smoothest, PAPER_MIN_ROUGHNESS), colour_of)
     # The paper's own edge reads as ink against the desk: stay a little inside it.
     paper = cv2.erode(paper, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
     return cv2.resize(paper, (width, height), interpolation=cv2.INTER_NEAREST)

@@ -668,15 +668,17 @@ def test_digits_in_a_table_running_off_the_picture_are_on_paper(
     assert read_text(recognizer, photo) == "4096 317"
 
 
-def in_an_l_on_pale_wood(sheet: np.ndarray, seed: int) -> tuple[np.ndarray, tuple[slice, slice]]:
-    """A photo of ``sheet`` and a blank sheet under its left third, an L of paper on pale wood;
-    returns it and the wood in the L's corner, which the hull of the two sheets takes in."""
+def in_an_l(sheet: np.ndarray, desk: np.ndarray) -> tuple[np.ndarray, tuple[slice, slice]]:
+    """A photo of ``sheet`` and a blank sheet under its left third, an L of paper on ``desk`` (float
+    BGR, 2 sheet heights + 100 by a sheet width + 700); returns it and a part of the desk in the L's
+    corner that the hull of the two sheets takes in."""
     height, width = sheet.shape
-    photo = pale_wood(2 * height + 100, width + 700, seed)
+    photo = desk.copy()
     top, left = 50, 50
     photo[top : top + height, left : left + width] = sheet[:, :, None]
     photo[top + height : top + 2 * height - 100, left : left + width // 3] = 245
-    corner = (slice(top + height + 20, top + 2 * height - 120), slice(left + width // 3 + 20, left + width - 20))
+    # Above the hull's edge from the first sheet's lower right corner to the second's.
+    corner = (slice(top + height + 20, top + height + 200), slice(left + width // 3 + 20, left + width // 3 + 320))
     return np.asarray(photo.clip(0, 255), dtype=np.uint8), corner
 
 
@@ -685,10 +687,28 @@ def test_wood_between_two_sheets_is_not_taken_for_paper(
     recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], seed: int
 ) -> None:
     """Two sheets lying in an L are one piece of paper whose hull takes in the wood in the L's
-    corner; that wood is far rougher than paper, so it stays out, and its streaks are not read."""
+    corner; that wood is far rougher than paper, so it stays out, and its streaks are not read.
+    The photo is grey, so that the wood's colour does not tell it from the sheets."""
     page, _ = page_with(["4096", "317"], clear_digits, seed=seed)
-    photo, corner = in_an_l_on_pale_wood(page, seed)
+    height, width = page.shape
+    wood = cv2.cvtColor(pale_wood(2 * height + 100, width + 700, seed), cv2.COLOR_BGR2GRAY)
+    photo, corner = in_an_l(page, np.repeat(wood[:, :, None], 3, axis=2))
     assert paper_in_photo(photo)[corner].mean() < 0.05, "the wood is not paper"
+    assert read_text(recognizer, photo) == "4096 317"
+
+
+def test_a_smooth_desk_between_two_sheets_is_not_taken_for_paper(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]
+) -> None:
+    """A smooth brown desk in the corner of an L of sheets is as smooth as paper, but of another
+    colour: a shadow on a sheet keeps the sheet's colour, a desk does not."""
+    page, _ = page_with(["4096", "317"], clear_digits, seed=1)
+    height, width = page.shape
+    desk = np.empty((2 * height + 100, width + 700, 3), np.float32)
+    desk[:] = (40, 60, 85)  # BGR
+    desk += np.random.default_rng(1).normal(0.0, 3.0, desk.shape)
+    photo, corner = in_an_l(page, desk)
+    assert paper_in_photo(photo)[corner].mean() < 0.05, "the desk is not paper"
     assert read_text(recognizer, photo) == "4096 317"
 
 
