@@ -251,8 +251,19 @@ def _chromaticity(thumb: Image, region: npt.NDArray[np.bool_]) -> npt.NDArray[np
     return colour / max(float(colour.sum()), 1.0)
 
 
+def _sheet_colour_test(thumb: Image, kept: list[tuple[npt.NDArray[np.bool_], float]]) -> _ColourOf:
+    """Whether a region of the thumbnail is of the sheet's colour (the lightest region's): its
+    chromaticity within DESK_COLOUR of the sheet's. A shadow dims paper but keeps its colour."""
+    sheet_colour = _chromaticity(thumb, max(kept, key=lambda item: item[1])[0])
+
+    def of_sheet_colour(region: npt.NDArray[np.bool_]) -> bool:
+        return float(np.abs(_chromaticity(thumb, region) - sheet_colour).sum()) <= DESK_COLOUR
+
+    return of_sheet_colour
+
+
 def _without_desk(
-    kept: list[tuple[npt.NDArray[np.bool_], float]], thumb: Image
+    kept: list[tuple[npt.NDArray[np.bool_], float]], of_sheet_colour: _ColourOf
 ) -> list[tuple[npt.NDArray[np.bool_], float]]:
     """The light regions less those far darker than the lightest, of another colour and reaching
     the picture's edge, as a desk around the sheet does.
@@ -262,14 +273,11 @@ def _without_desk(
     faint writing on the sheet. A coloured note or envelope lying on a white sheet or table is
     inside the picture, and kept.
     """
-    lightest_region, lightest = max(kept, key=lambda item: item[1])
-    sheet_colour = _chromaticity(thumb, lightest_region)
+    lightest = max(light for _, light in kept)
     return [
         (region, light)
         for region, light in kept
-        if light >= DESK_LIGHTNESS * lightest
-        or not _reaches_edge(region)
-        or float(np.abs(_chromaticity(thumb, region) - sheet_colour).sum()) <= DESK_COLOUR
+        if light >= DESK_LIGHTNESS * lightest or not _reaches_edge(region) or of_sheet_colour(region)
     ]
 
 
@@ -331,8 +339,10 @@ def find_paper(image: Image) -> Image | None:
     smoothest = min((roughness for _, roughness, _ in candidates), default=0.0)
     bar = PAPER_MAX_ROUGHNESS * max(smoothest, PAPER_MIN_ROUGHNESS)
     kept = [(region, light) for region, roughness, light in candidates if roughness <= bar]
-    if thumb.ndim == 3 and len(kept) > 1:
-        kept = _without_desk(kept, thumb)
+    # Desk and hull alike are told from the sheet by its colour, where the picture has colour.
+    of_sheet_colour = _sheet_colour_test(thumb, kept) if thumb.ndim == 3 and kept else None
+    if of_sheet_colour is not None and len(kept) > 1:
+        kept = _without_desk(kept, of_sheet_colour)
     paper = _filled([region for region, _ in kept], smooth.shape)
     share = float(np.count_nonzero(paper)) / area
     if share > PAPER_MAX_SHARE and len(kept) > 1:
@@ -345,14 +355,7 @@ def find_paper(image: Image) -> Image | None:
     if share == 0.0 or share > PAPER_MAX_SHARE:
         return None
     assert texture is not None  # there is paper, so there were light regions to measure
-    colour_of: _ColourOf | None = None
-    if thumb.ndim == 3:
-        sheet_colour = _chromaticity(thumb, max(kept, key=lambda item: item[1])[0])
-
-        def colour_of(piece: npt.NDArray[np.bool_]) -> bool:
-            return float(np.abs(_chromaticity(thumb, piece) - sheet_colour).sum()) <= DESK_COLOUR
-
-    paper = _hulled(paper, texture, HULL_MAX_ROUGHNESS * max(smoothest, PAPER_MIN_ROUGHNESS), colour_of)
+    paper = _hulled(paper, texture, HULL_MAX_ROUGHNESS * max(smoothest, PAPER_MIN_ROUGHNESS), of_sheet_colour)
     # The paper's own edge reads as ink against the desk: stay a little inside it.
     paper = cv2.erode(paper, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
     return cv2.resize(paper, (width, height), interpolation=cv2.INTER_NEAREST)
