@@ -56,6 +56,10 @@ class Transform:
         return Box(left, top, max(1, right - left), max(1, bottom - top))
 
 
+# A picture shorter or narrower than this is read set in a margin (see surround_small).
+SMALL_PICTURE_SIDE = 400
+
+
 def _profile_score(small: npt.NDArray[np.float32], angle: float) -> float:
     height, width = small.shape
     matrix = cv2.getRotationMatrix2D((width / 2.0, height / 2.0), angle, 1.0)
@@ -116,6 +120,27 @@ def rotate_quarter(mask: Image, clockwise_turns: int) -> tuple[Image, npt.NDArra
     else:
         back = np.array([[0.0, -1.0, float(width)], [1.0, 0.0, 0.0]])
     return rotated, back
+
+
+def surround_small(image: Image) -> tuple[Image, npt.NDArray[np.float64] | None]:
+    """A small picture set in a wide margin of its own paper's colour; and the map back (None if not small).
+
+    The page preparation and the segmentation judge sizes against the picture: a stroke's width
+    against the paper estimate's scale, a digit's height against the picture's (a shape taller
+    than 0.4 of it is a sheet's edge, not a digit). A picture cropped around a number, or a
+    digit drawn on a small canvas, is filled by its writing and fails both; set in a margin
+    twice its shorter side all round, its writing is as small against it as on a page.
+    """
+    height, width = image.shape[:2]
+    if min(height, width) >= SMALL_PICTURE_SIDE:
+        return image, None
+    pad = 2 * min(height, width)
+    # The paper's colour is that of the picture's border (its median, as digits may touch it).
+    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+    colour = np.median(border, axis=0)
+    value = float(colour) if image.ndim == 2 else [float(c) for c in colour]
+    surrounded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=value)
+    return surrounded, np.array([[1.0, 0.0, -float(pad)], [0.0, 1.0, -float(pad)]])
 
 
 def crop_to_ink(mask: Image, margin: int) -> tuple[Image, npt.NDArray[np.float64]]:

@@ -17,7 +17,15 @@ import numpy.typing as npt
 
 from recognizer.classifier import Classifier
 from recognizer.decode import Candidate, DecodedLine, decode_lines
-from recognizer.geometry import MIN_SKEW_DEGREES, Transform, crop_to_ink, estimate_skew, rotate_mask, rotate_quarter
+from recognizer.geometry import (
+    MIN_SKEW_DEGREES,
+    Transform,
+    crop_to_ink,
+    estimate_skew,
+    rotate_mask,
+    rotate_quarter,
+    surround_small,
+)
 from recognizer.group import Span, group_line, rows
 from recognizer.prepare import measure_digit_height, prepare
 from recognizer.reading import DEFAULT_MIN_CONFIDENCE, Box, Frame, Line, Reading
@@ -47,6 +55,9 @@ MIN_FRAME_SIDE = 8
 # (a line written at 0.7 of the others' height is still read; tests/test_recognizer.py).
 SMALL_LINE_SHARE = 0.65
 
+# A picture fewer digit heights than this tall or wide is a crop made around its writing.
+TIGHT_CROP_HEIGHTS = 3.0
+
 
 @dataclass(frozen=True)
 class RecognizerOptions:
@@ -54,8 +65,10 @@ class RecognizerOptions:
     # Try pages turned by 90 degrees when the ink looks sideways.
     detect_rotation: bool = True
     correct_skew: bool = True
-    # Camera frames cut digits at their edges; a half digit read as a whole one is worse than none.
-    drop_edge_digits: bool = False
+    # A shape the picture's edge cuts through is a half digit, or the desk, a sheet's edge or a
+    # shadow running out of the picture; read as a digit (most often a 1) it is worse than none.
+    # Tight crops around a number keep theirs (see _is_tight_crop).
+    drop_edge_digits: bool = True
 
 
 @dataclass(frozen=True)
@@ -184,6 +197,9 @@ def _prepare_turned(frame: Frame, turns: int) -> tuple[Image, Transform, float] 
     if turns % 4:
         image, back = rotate_quarter(image, turns)
         transform = transform.then(back)
+    image, margin_back = surround_small(image)
+    if margin_back is not None:
+        transform = transform.then(margin_back)
     inked = prepare(image)
     if inked.digit_height == 0.0:
         return None
@@ -276,9 +292,10 @@ class Recognizer:
 
     def _lines(self, decoded: _Decoded, transform: Transform) -> list[Line]:
         kept: list[list[Candidate]] = []
+        drop_edge_digits = self.options.drop_edge_digits and not _is_tight_crop(decoded, transform)
         for decoded_line in decoded.lines:
             candidates = decoded_line.candidates
-            if self.options.drop_edge_digits:
+            if drop_edge_digits:
                 candidates = [c for c in candidates if not _touches_edge(transform.box(c.x, c.y, c.w, c.h), transform)]
             if candidates:
                 kept.append(candidates)
@@ -315,6 +332,20 @@ def _margin(digit_height: float) -> int:
     """Blank space kept around the ink: a few digit heights, so that size checks made against
     the mask's height (a shape taller than 0.4 of it is no digit) still hold for one line of digits."""
     return int(round(CROP_MARGIN * digit_height))
+
+
+def _is_tight_crop(decoded: _Decoded, transform: Transform) -> bool:
+    """Whether the picture is cropped close around its writing (a field, one number, one digit).
+
+    Its digits may touch its edges without being cut: the crop was made around them. A picture
+    less than TIGHT_CROP_HEIGHTS digit heights tall or wide is taken for one.
+    """
+    boxes = [transform.box(c.x, c.y, c.w, c.h) for line in decoded.lines for c in line.candidates]
+    # The longer side: on a page read sideways, a digit's height lies across the picture.
+    heights = [max(box.w, box.h) for box in boxes]
+    if not heights:
+        return True
+    return min(transform.width, transform.height) < TIGHT_CROP_HEIGHTS * float(np.median(heights))
 
 
 def _touches_edge(box: Box, transform: Transform) -> bool:

@@ -725,3 +725,33 @@ def test_boxes_are_in_original_pixels(recognizer: Recognizer, clear_digits: dict
 def test_empty_and_tiny_frames(recognizer: Recognizer) -> None:
     assert recognizer.read(Frame(np.full((480, 640, 3), 200, np.uint8), "blank")).lines == ()
     assert recognizer.read(Frame(np.zeros((3, 3), np.uint8), "tiny")).lines == ()
+
+
+def test_a_digit_cut_by_the_pictures_edge_is_left_out(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]
+) -> None:
+    # Half a 4 reads as a 1 (or a whole 4): a guess the user cannot tell from a reading.
+    page, boxes = page_with(["4071", "38"], clear_digits)
+    x, _, w, _ = boxes[0]
+    assert read_text(recognizer, page[:, x + w // 2 :]) == "071 38"
+
+
+@pytest.mark.parametrize("margin", [0, 4, 28])
+def test_a_picture_cropped_close_around_its_numbers_is_read(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], margin: int
+) -> None:
+    # A field cut out of a form: its digits fill the picture and touch its edges without being cut.
+    page, boxes = page_with(["4071", "38"], clear_digits)
+    left, top = min(x for x, _, _, _ in boxes), min(y for _, y, _, _ in boxes)
+    right, bottom = max(x + w for x, _, w, _ in boxes), max(y + h for _, y, _, h in boxes)
+    crop = page[top - margin : bottom + margin, left - margin : right + margin]
+    assert read_text(recognizer, crop) == "4071 38"
+
+
+@pytest.mark.parametrize("side", [84, 280])
+def test_a_digit_drawn_large_on_a_small_canvas_is_read(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], side: int
+) -> None:
+    # An app's drawing pad sent to /recognize: one digit filling a small square, dark on white.
+    canvases = [255 - cv2.resize(clear_digits[digit][0], (side, side)) for digit in range(10)]
+    assert [read_text(recognizer, canvas) for canvas in canvases] == [str(digit) for digit in range(10)]
