@@ -36,6 +36,8 @@ MIN_RELATIVE_HEIGHT = 0.5
 # Atoms at least this tall (in digit heights) are whole digits: their centres mark a line's course.
 ANCHOR_HEIGHT = 0.75
 CLUSTER_SUPPORT = 3
+# A digit at most this many digit heights right of a line's last digit is that number's next digit.
+NEXT_DIGIT_GAP = 0.3
 # Steps the height estimate may take from the tallest cluster towards the bulk of the digits.
 SETTLE_STEPS = 6
 # A pen stroke (or an inked-in loop) is at most this share of the digit height; a dot is all of it.
@@ -380,6 +382,10 @@ def _chain(atoms: list[Atom], height: float) -> list[_LineBuilder]:
                 continue
             tolerance = 0.5 * max(height, min(last.h, atom.h))
             vertical = abs(atom.centre_y - line.predicted_centre_y(atom.x + atom.w / 2.0))
+            if atom.x - last.right < NEXT_DIGIT_GAP * height and last.h >= ANCHOR_HEIGHT * height:
+                # The next digit of the same number: a number written at its own angle follows its
+                # last digit more closely than the line's course, fitted through the numbers before.
+                vertical = min(vertical, abs(atom.centre_y - last.centre_y))
             if vertical > tolerance:
                 continue
             cost = vertical + 0.05 * max(0, atom.x - last.right)

@@ -50,15 +50,22 @@ def page_with(
     paper: int = 245,
     seed: int = 0,
     height: int = DIGIT_HEIGHT,
+    rises: list[float] | None = None,
 ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
-    """A grey page with the numbers written on one line, digits ``height`` px tall; returns it and every digit's box."""
+    """A grey page with the numbers written on one line, digits ``height`` px tall; returns it and every digit's box.
+
+    ``rises``: for each number, how far each digit sits above the one before, in digit heights
+    (a number written at its own angle); 0 for all by default.
+    """
     rng = np.random.default_rng(seed)
     page = np.full((PAGE_HEIGHT, PAGE_WIDTH), float(paper), np.float32)
     x = 80
-    baseline = 300
     boxes = []
-    for number in numbers:
+    for index, number in enumerate(numbers):
+        baseline = 300
         for position, character in enumerate(number):
+            if position and rises:
+                baseline -= round(rises[index] * height)
             sample = digits[int(character)][int(rng.integers(0, len(digits[int(character)])))]
             alpha = ink(sample, height, rng)
             h, w = alpha.shape
@@ -755,3 +762,13 @@ def test_a_digit_drawn_large_on_a_small_canvas_is_read(
     # An app's drawing pad sent to /recognize: one digit filling a small square, dark on white.
     canvases = [255 - cv2.resize(clear_digits[digit][0], (side, side)) for digit in range(10)]
     assert [read_text(recognizer, canvas) for canvas in canvases] == [str(digit) for digit in range(10)]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_number_written_steeply_between_level_ones_stays_whole(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], seed: int
+) -> None:
+    # Each digit of the middle number sits almost half a digit above the one before it (about 25
+    # degrees): the line's course, fitted through the level numbers, points far below its last digits.
+    page, _ = page_with(["141", "78304", "268"], clear_digits, seed=seed, rises=[0.05, 0.45, 0.3])
+    assert read_text(recognizer, page) == "141 78304 268"
