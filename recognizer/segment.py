@@ -52,6 +52,8 @@ BESIDE_GAP = 0.3
 # written: the sides and dividers of form boxes in a light ink whose top and bottom lines did not
 # survive the threshold (so no frame closes), read as 1s. Handwritten 1s measure half the pen or more.
 HAIRLINE_SHARE = 0.42
+# ... or whose ink per row is under this share of the pen (a written 1 holds about 0.6 of it).
+HAIRLINE_INK_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -224,8 +226,11 @@ def _hairlines(
 ) -> npt.NDArray[np.bool_]:
     """Upright single lines (one stroke's ink per row, no loop or bend) far thinner than the pen."""
     upright_line = (w <= 0.4 * h) & (area <= stroke * h)
+    # Thin at its thickest point, or thin on average: on a photo, grain and blur leave a printed
+    # hairline a few pixels wide here and there, while it holds a pixel or two of ink per row.
+    thin = (stroke < HAIRLINE_SHARE * pen) | (area < HAIRLINE_INK_SHARE * pen * h)
     # A box's side is a digit tall or more; a shorter thin stroke may be a piece of a faint broken digit.
-    return upright_line & (h >= ANCHOR_HEIGHT * height) & (stroke < HAIRLINE_SHARE * pen)
+    return upright_line & (h >= ANCHOR_HEIGHT * height) & thin
 
 
 def _pen_width(components: Components, height: float) -> float:
