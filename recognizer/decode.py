@@ -24,9 +24,11 @@ the cuts read every shape of it as a digit, surely on average (SURE_CUTS); its
 reading replaces the cuts' where it is sure (STRING_MIN_MEAN) and finds as many
 digits, or a few more where the cuts left shapes out, or is surer than the cuts
 are of theirs; a run in which
-the string model finds no digit at all (a signature, a word written joined up)
-is dropped. Last, digits among the rejected letters of a printed word (the o of
-"order") are dropped.
+the string model finds no digit at all, or under one in five line heights of its
+width (a signature, a word written joined up, a bold printed title), is dropped.
+Last, digits among the rejected letters of a printed word (the o of "order") are
+dropped, the letters the cuts rejected counting even where the string model read
+the run.
 """
 
 from __future__ import annotations
@@ -81,6 +83,9 @@ MIN_WORD_LENGTH = 3
 # digit") and misread a broken digit's pieces, and what the string model reads unsurely is
 # better left to the cuts.
 STRING_MIN_MEAN = 0.85
+# A run the string model reads as fewer digits than this per line height of its width is no
+# number (one digit in five heights): a handwritten digit is about a line height wide or less.
+STRING_MIN_DENSITY = 0.2
 # A run whose cuts left no shape out and read its digits this surely on average (that each is a
 # digit, and which) is not read whole: the string model reads such runs no better, and costs
 # about 0.5 ms for a run of one or two digits.
@@ -530,15 +535,17 @@ def decode_lines(
     second = _batch(classifier, [crop for _, _, crop in wanted])
     for (run, key, crop), probabilities in zip(wanted, second):
         run.scored[key] = (crop, probabilities)
-    readings = [_viterbi(run) for run in runs]
-    if strings is not None:
-        readings = _read_strings(strings, runs, readings)
+    cut_readings = [_viterbi(run) for run in runs]
+    readings = _read_strings(strings, runs, cut_readings) if strings is not None else cut_readings
     letters: list[list[Slice]] = [[] for _ in lines]
-    for run, (digits, skipped) in zip(runs, readings, strict=True):
+    for run, (digits, skipped), (_, cut_skipped) in zip(runs, readings, cut_readings, strict=True):
         results[run.line].extend(digits)
         rejected[run.line] += len(skipped)
+        # The shapes the cuts found no digit in are letters even where the string model then read
+        # the run: a printed word's letters it took for digits would otherwise hide the word.
+        unread = {id(piece): piece for piece in (*skipped, *cut_skipped)}.values()
         letters[run.line].extend(
-            piece for piece in skipped if piece.whole and piece.y1 - piece.y0 >= 0.5 * run.line_height
+            piece for piece in unread if piece.whole and piece.y1 - piece.y0 >= 0.5 * run.line_height
         )
     results = [
         _without_printed_words(found, shapes, height) for found, shapes, height in zip(results, letters, line_heights)
@@ -602,9 +609,11 @@ def _read_strings(
     found = strings.read([string for _, _, string in chosen])
     readings = list(readings)
     for (index, (ink, left, top), _), digits in zip(chosen, found, strict=True):
-        if not digits:
-            # A signature, a word written joined up, a logo: shapes the string model learned are
-            # no number. The cuts read their arches as 1s and 7s; the whole run is left out.
+        if len(digits) < STRING_MIN_DENSITY * ink.shape[1] / runs[index].line_height:
+            # A signature, a word written joined up, a bold printed title, a logo: shapes the
+            # string model learned are no number, so it finds no digit in them, or one or two
+            # across a run many digits wide. The cuts read their arches as 1s and 7s; the whole
+            # run is left out.
             readings[index] = ([], runs[index].slices)
             continue
         sureness = sum(digit.confidence for digit in digits) / len(digits)
