@@ -538,12 +538,15 @@ def decode_lines(
     cut_readings = [_viterbi(run) for run in runs]
     readings = _read_strings(strings, runs, cut_readings) if strings is not None else cut_readings
     letters: list[list[Slice]] = [[] for _ in lines]
-    for run, (digits, skipped), (_, cut_skipped) in zip(runs, readings, cut_readings, strict=True):
+    for run, (digits, skipped), (cut, cut_skipped) in zip(runs, readings, cut_readings, strict=True):
         results[run.line].extend(digits)
         rejected[run.line] += len(skipped)
         # The shapes the cuts found no digit in are letters even where the string model then read
-        # the run: a printed word's letters it took for digits would otherwise hide the word.
-        unread = {id(piece): piece for piece in (*skipped, *cut_skipped)}.values()
+        # the run, unless it found more digits than the cuts: then it read those shapes (a digit
+        # broken into pieces, two overlapping digits). Otherwise the letters of a printed word
+        # that it took for a digit or two would hide the word.
+        recovered = digits is not cut and len(digits) > len(cut)
+        unread = {id(piece): piece for piece in (*skipped, *(() if recovered else cut_skipped))}.values()
         letters[run.line].extend(
             piece for piece in unread if piece.whole and piece.y1 - piece.y0 >= 0.5 * run.line_height
         )
@@ -593,7 +596,8 @@ def _read_strings(
 
     The string reading replaces the cuts' when its digits are sure on average (STRING_MIN_MEAN)
     and it finds as many digits, or at most one more for each shape the cuts left out, or is
-    surer of its digits than the cuts are of theirs; a run it finds no digit in at all is dropped.
+    surer of its digits than the cuts are of theirs. A run it finds no digit in, or under one in
+    STRING_MIN_DENSITY line heights of its width, is dropped.
     """
     chosen: list[tuple[int, tuple[npt.NDArray[np.bool_], int, int], NormalizedString]] = []
     for index, run in enumerate(runs):

@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from recognizer.reading import Box
 
-__all__ = ["Transform", "crop_to_ink", "estimate_skew", "rotate_mask", "rotate_quarter"]
+__all__ = ["Transform", "crop_to_ink", "estimate_skew", "rotate_mask", "rotate_quarter", "surround_small"]
 
 # OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
 Image = npt.NDArray[Any]
@@ -56,8 +56,11 @@ class Transform:
         return Box(left, top, max(1, right - left), max(1, bottom - top))
 
 
-# A picture shorter or narrower than this is read set in a margin (see surround_small).
+# A still picture whose shorter side is under SMALL_PICTURE_SIDE (a field cut out of a form), or
+# whose longer side is under SMALL_PICTURE_LONG_SIDE (a drawing pad's canvas, 280-512 px), is read
+# set in a margin (see surround_small).
 SMALL_PICTURE_SIDE = 400
+SMALL_PICTURE_LONG_SIDE = 800
 
 
 def _profile_score(small: npt.NDArray[np.float32], angle: float) -> float:
@@ -122,25 +125,29 @@ def rotate_quarter(mask: Image, clockwise_turns: int) -> tuple[Image, npt.NDArra
     return rotated, back
 
 
-def surround_small(image: Image) -> tuple[Image, npt.NDArray[np.float64] | None]:
+def surround_small(image: Image, max_side: int) -> tuple[Image, npt.NDArray[np.float64] | None]:
     """A small picture set in a wide margin of its own paper's colour; and the map back (None if not small).
 
     The page preparation and the segmentation judge sizes against the picture: a stroke's width
     against the paper estimate's scale, a digit's height against the picture's (a shape taller
     than 0.4 of it is a sheet's edge, not a digit). A picture cropped around a number, or a
     digit drawn on a small canvas, is filled by its writing and fails both; set in a margin
-    twice its shorter side all round, its writing is as small against it as on a page.
+    twice its shorter side all round, its writing is as small against it as on a page. The
+    margin never takes a side past ``max_side``, the longest read at full resolution, so that a
+    long strip (a field cut out of a form) is not read smaller for it.
     """
     height, width = image.shape[:2]
-    if min(height, width) >= SMALL_PICTURE_SIDE:
+    if min(height, width) >= SMALL_PICTURE_SIDE and max(height, width) >= SMALL_PICTURE_LONG_SIDE:
         return image, None
-    pad = 2 * min(height, width)
+    wanted = 2 * min(height, width)
+    pad_y = max(0, min(wanted, (max_side - height) // 2))
+    pad_x = max(0, min(wanted, (max_side - width) // 2))
     # The paper's colour is that of the picture's border (its median, as digits may touch it).
     border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
     colour = np.median(border, axis=0)
     value = float(colour) if image.ndim == 2 else [float(c) for c in colour]
-    surrounded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=value)
-    return surrounded, np.array([[1.0, 0.0, -float(pad)], [0.0, 1.0, -float(pad)]])
+    surrounded = cv2.copyMakeBorder(image, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_CONSTANT, value=value)
+    return surrounded, np.array([[1.0, 0.0, -float(pad_x)], [0.0, 1.0, -float(pad_y)]])
 
 
 def crop_to_ink(mask: Image, margin: int) -> tuple[Image, npt.NDArray[np.float64]]:

@@ -27,7 +27,7 @@ from recognizer.geometry import (
     surround_small,
 )
 from recognizer.group import Span, group_line, rows
-from recognizer.prepare import measure_digit_height, prepare
+from recognizer.prepare import MAX_WORKING_SIDE, measure_digit_height, prepare
 from recognizer.reading import DEFAULT_MIN_CONFIDENCE, Box, Frame, Line, Reading
 from recognizer.rules import RuleRemoval, remove_rules
 from recognizer.segment import Atom, Components, build_atoms, chain_lines, estimate_digit_height, find_components
@@ -67,8 +67,11 @@ class RecognizerOptions:
     correct_skew: bool = True
     # A shape the picture's edge cuts through is a half digit, or the desk, a sheet's edge or a
     # shadow running out of the picture; read as a digit (most often a 1) it is worse than none.
-    # Tight crops around a number keep theirs (see _is_tight_crop).
     drop_edge_digits: bool = True
+    # A still picture may be a crop made around its writing (a field cut out of a form, a digit
+    # drawn on an app's canvas): a small one is read set in a margin, and a tight crop keeps the
+    # digits touching its edges (see _is_tight_crop). A camera frame is a view of a scene, never a crop.
+    may_be_crop: bool = True
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,7 @@ def orient(
     90) forces the orientation; otherwise a page whose digits stack in columns is
     turned, and ``judge`` (how well a layout reads) picks 90 or 270 degrees.
     """
-    prepared = _prepare_turned(frame, (rotation or 0) // 90)
+    prepared = _prepare_turned(frame, (rotation or 0) // 90, options)
     if prepared is None:
         return None
     mask, transform, digit_height = prepared
@@ -185,7 +188,7 @@ def orient(
     return Oriented(mask, transform, layout, rotation or 0, skew)
 
 
-def _prepare_turned(frame: Frame, turns: int) -> tuple[Image, Transform, float] | None:
+def _prepare_turned(frame: Frame, turns: int, options: RecognizerOptions) -> tuple[Image, Transform, float] | None:
     """The frame's ink mask, prepared after turning the image ``turns`` quarter turns clockwise.
 
     The image is turned before it is prepared, not the mask after: preparation measures
@@ -197,9 +200,10 @@ def _prepare_turned(frame: Frame, turns: int) -> tuple[Image, Transform, float] 
     if turns % 4:
         image, back = rotate_quarter(image, turns)
         transform = transform.then(back)
-    image, margin_back = surround_small(image)
-    if margin_back is not None:
-        transform = transform.then(margin_back)
+    if options.may_be_crop:
+        image, margin_back = surround_small(image, MAX_WORKING_SIDE)
+        if margin_back is not None:
+            transform = transform.then(margin_back)
     inked = prepare(image)
     if inked.digit_height == 0.0:
         return None
@@ -237,7 +241,7 @@ def _turn_sideways(
     sideways = _line_structure(lay_out_lines(quarter, height))
     if sideways < 2.0 or sideways <= SIDEWAYS_EVIDENCE * upright:
         return None
-    prepared = _prepare_turned(frame, 1)
+    prepared = _prepare_turned(frame, 1, options)
     if prepared is None:
         return None
     turned, transform, height = prepared
@@ -292,7 +296,9 @@ class Recognizer:
 
     def _lines(self, decoded: _Decoded, transform: Transform) -> list[Line]:
         kept: list[list[Candidate]] = []
-        drop_edge_digits = self.options.drop_edge_digits and not _is_tight_crop(decoded, transform)
+        drop_edge_digits = self.options.drop_edge_digits and not (
+            self.options.may_be_crop and _is_tight_crop(decoded, transform)
+        )
         for decoded_line in decoded.lines:
             candidates = decoded_line.candidates
             if drop_edge_digits:

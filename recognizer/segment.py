@@ -388,8 +388,9 @@ def _chain(atoms: list[Atom], height: float) -> list[_LineBuilder]:
             tolerance = 0.5 * max(height, min(last.h, atom.h))
             vertical = abs(atom.centre_y - line.predicted_centre_y(atom.x + atom.w / 2.0))
             if atom.x - last.right < NEXT_DIGIT_GAP * height and last.h >= ANCHOR_HEIGHT * height:
-                # The next digit of the same number: a number written at its own angle follows its
-                # last digit more closely than the line's course, fitted through the numbers before.
+                # The next digit of the same number (close beside the last digit, or overlapping it):
+                # a number written at its own angle follows its last digit more closely than the
+                # line's course, fitted through the numbers before.
                 vertical = min(vertical, abs(atom.centre_y - last.centre_y))
             if vertical > tolerance:
                 continue

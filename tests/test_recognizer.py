@@ -784,10 +784,16 @@ def test_a_picture_cropped_close_around_its_numbers_is_read(
     left, top = min(x for x, _, _, _ in boxes), min(y for _, y, _, _ in boxes)
     right, bottom = max(x + w for x, _, w, _ in boxes), max(y + h for _, y, _, h in boxes)
     crop = page[top - margin : bottom + margin, left - margin : right + margin]
-    assert read_text(recognizer, crop) == "4071 38"
+    reading = recognizer.read(Frame(crop, "field"))
+    assert reading.text == "4071 38"
+    # Boxes in the crop's own pixels, though it was read set in a margin.
+    for (x, y, w, h), box in zip(boxes, (digit.box for digit in reading.digits), strict=True):
+        x, y = x - left + margin, y - top + margin
+        assert abs(box.x - x) <= 4 and abs(box.y - y) <= 4
+        assert abs(box.right - (x + w)) <= 4 and abs(box.bottom - (y + h)) <= 4
 
 
-@pytest.mark.parametrize("side", [84, 280])
+@pytest.mark.parametrize("side", [84, 280, 512])
 def test_a_digit_drawn_large_on_a_small_canvas_is_read(
     recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], side: int
 ) -> None:

@@ -34,8 +34,11 @@ class ServeOptions:
 def live_recognizer_options(min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> RecognizerOptions:
     """How camera frames are read."""
     # A camera is not turned on its side between frames: skipping that check saves time on every frame.
-    # Digits cut by the frame's edge would be read as other digits.
-    return RecognizerOptions(min_confidence=min_confidence, drop_edge_digits=True, detect_rotation=False)
+    # Digits cut by the frame's edge would be read as other digits, however close the camera is:
+    # a frame is never a crop made around its writing.
+    return RecognizerOptions(
+        min_confidence=min_confidence, drop_edge_digits=True, detect_rotation=False, may_be_crop=False
+    )
 
 
 async def run_service(
