@@ -92,6 +92,16 @@ def draw_comb_field(
         cv2.line(page, (divider, top), (divider, bottom), level, thickness)
 
 
+def box_sides(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, list[int]]:
+    """Where a row of form boxes around these digits would stand: its top, its bottom, and the x of
+    every side (the outer two, then one halfway between each two digits)."""
+    top = min(y for _, y, _, _ in boxes) - 6
+    bottom = max(y + h for _, y, _, h in boxes) + 6
+    sides = [boxes[0][0] - 10, boxes[-1][0] + boxes[-1][2] + 10]
+    sides += [(x + w + next_x) // 2 for (x, _, w, _), (next_x, _, _, _) in zip(boxes, boxes[1:])]
+    return top, bottom, sides
+
+
 def read_text(recognizer: Recognizer, image: np.ndarray) -> str:
     return recognizer.read(Frame(image, "test")).text
 
@@ -172,10 +182,7 @@ def test_sides_of_faint_form_boxes_are_not_read_as_ones(
     alone, a digit tall and straight. Far thinner than the pen, it is not a 1; a written 1 is kept.
     """
     page, boxes = page_with([number], clear_digits, gap=0.45, seed=seed)
-    top = min(y for _, y, _, _ in boxes) - 6
-    bottom = max(y + h for _, y, _, h in boxes) + 6
-    sides = [boxes[0][0] - 10, boxes[-1][0] + boxes[-1][2] + 10]
-    sides += [(x + w + next_x) // 2 for (x, _, w, _), (next_x, _, _, _) in zip(boxes, boxes[1:])]
+    top, bottom, sides = box_sides(boxes)
     for x in sides:
         cv2.line(page, (x, top), (x, bottom), 150, 1)
     for y in (top, bottom):
@@ -193,10 +200,7 @@ def test_grainy_hairline_sides_of_form_boxes_are_not_read_as_ones(
     on average; a written 1 is kept."""
     page, boxes = page_with([number], clear_digits, gap=0.45, seed=seed)
     rng = np.random.default_rng(seed)
-    top = min(y for _, y, _, _ in boxes) - 6
-    bottom = max(y + h for _, y, _, h in boxes) + 6
-    sides = [boxes[0][0] - 10, boxes[-1][0] + boxes[-1][2] + 10]
-    sides += [(x + w + next_x) // 2 for (x, _, w, _), (next_x, _, _, _) in zip(boxes, boxes[1:])]
+    top, bottom, sides = box_sides(boxes)
     for x in sides:
         cv2.line(page, (x, top), (x, bottom), 140, 1)
         for y in rng.integers(top, bottom, 4):
