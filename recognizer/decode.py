@@ -541,12 +541,11 @@ def decode_lines(
     for run, (digits, skipped), (cut, cut_skipped) in zip(runs, readings, cut_readings, strict=True):
         results[run.line].extend(digits)
         rejected[run.line] += len(skipped)
-        # The shapes the cuts found no digit in are letters even where the string model then read
-        # the run, unless it found more digits than the cuts: then it read those shapes (a digit
-        # broken into pieces, two overlapping digits). Otherwise the letters of a printed word
-        # that it took for a digit or two would hide the word.
-        recovered = digits is not cut and len(digits) > len(cut)
-        unread = {id(piece): piece for piece in (*skipped, *(() if recovered else cut_skipped))}.values()
+        # Where the string model read the run (it left nothing unread), the shapes the cuts found
+        # no digit in are still letters, unless it found more digits than the cuts: then it read
+        # those shapes (a digit broken into pieces, two overlapping digits). Otherwise the letters
+        # of a printed word that it took for a digit or two would hide the word.
+        unread = skipped or ([] if len(digits) > len(cut) else cut_skipped)
         letters[run.line].extend(
             piece for piece in unread if piece.whole and piece.y1 - piece.y0 >= 0.5 * run.line_height
         )

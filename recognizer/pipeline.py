@@ -295,16 +295,12 @@ class Recognizer:
         return self._reading(frame, lines, started, oriented.rotation, oriented.skew)
 
     def _lines(self, decoded: _Decoded, transform: Transform) -> list[Line]:
-        kept: list[list[Candidate]] = []
-        drop_edge_digits = self.options.drop_edge_digits and not (
-            self.options.may_be_crop and _is_tight_crop(decoded, transform)
+        by_line = (
+            self._without_edge_digits(decoded, transform)
+            if self.options.drop_edge_digits
+            else [line.candidates for line in decoded.lines]
         )
-        for decoded_line in decoded.lines:
-            candidates = decoded_line.candidates
-            if drop_edge_digits:
-                candidates = [c for c in candidates if not _touches_edge(transform.box(c.x, c.y, c.w, c.h), transform)]
-            if candidates:
-                kept.append(candidates)
+        kept = [candidates for candidates in by_line if candidates]
         spans = [Span.of_boxes([(c.x, c.y, c.w, c.h) for c in line]) for line in kept]
         lines: list[Line] = []
         for row in rows(spans, decoded.digit_height):
@@ -320,6 +316,17 @@ class Recognizer:
             if line is not None:
                 lines.append(line)
         return lines
+
+    def _without_edge_digits(self, decoded: _Decoded, transform: Transform) -> list[list[Candidate]]:
+        """Each line's candidates less those the picture's edge cuts through (none, in a tight crop)."""
+        # Each candidate's box in the picture, mapped once for both tests.
+        boxes = [[transform.box(c.x, c.y, c.w, c.h) for c in line.candidates] for line in decoded.lines]
+        if self.options.may_be_crop and _is_tight_crop([box for line in boxes for box in line], transform):
+            return [line.candidates for line in decoded.lines]
+        return [
+            [c for c, box in zip(line.candidates, line_boxes, strict=True) if not _touches_edge(box, transform)]
+            for line, line_boxes in zip(decoded.lines, boxes, strict=True)
+        ]
 
     def _reading(self, frame: Frame, lines: list[Line], started: float, rotation: int, skew: float) -> Reading:
         return Reading(
@@ -340,13 +347,13 @@ def _margin(digit_height: float) -> int:
     return int(round(CROP_MARGIN * digit_height))
 
 
-def _is_tight_crop(decoded: _Decoded, transform: Transform) -> bool:
-    """Whether the picture is cropped close around its writing (a field, one number, one digit).
+def _is_tight_crop(boxes: list[Box], transform: Transform) -> bool:
+    """Whether the picture is cropped close around its writing (a field, one number, one digit),
+    judged by its digits' ``boxes`` in its own pixels.
 
     Its digits may touch its edges without being cut: the crop was made around them. A picture
     less than TIGHT_CROP_HEIGHTS digit heights tall or wide is taken for one.
     """
-    boxes = [transform.box(c.x, c.y, c.w, c.h) for line in decoded.lines for c in line.candidates]
     # The longer side: on a page read sideways, a digit's height lies across the picture.
     heights = [max(box.w, box.h) for box in boxes]
     if not heights:

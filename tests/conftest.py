@@ -14,6 +14,7 @@ import numpy.typing as npt
 import pytest
 
 from recognizer.classifier import Classifier, load_classifier
+from recognizer.normalize import normalize_digits
 from recognizer.pipeline import Recognizer
 from recognizer.service.engine import EngineConfig
 from recognizer.service.run import ServeOptions, run_service
@@ -44,6 +45,18 @@ def classifier() -> Classifier:
 @pytest.fixture(scope="session")
 def recognizer(classifier: Classifier) -> Recognizer:
     return Recognizer(classifier)
+
+
+@pytest.fixture(scope="session")
+def clear_digits(recognizer: Recognizer, mnist_small: dict[str, np.ndarray]) -> dict[int, list[np.ndarray]]:
+    """MNIST test digits the model reads with confidence when alone: the cases test the pipeline, not the model."""
+    images, labels = mnist_small["x_test"], mnist_small["y_test"]
+    predictions = recognizer.classifier.classify(normalize_digits(list(images)))
+    chosen: dict[int, list[np.ndarray]] = {d: [] for d in range(10)}
+    for image, label, predicted, confidence in zip(images, labels, predictions.labels, predictions.confidences):
+        if predicted == label and confidence > 0.995 and len(chosen[int(label)]) < 6:
+            chosen[int(label)].append(image)
+    return chosen
 
 
 @dataclass

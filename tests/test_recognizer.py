@@ -8,7 +8,6 @@ import pytest
 
 from recognizer.decode import Candidate, DecodedLine
 from recognizer.group import Span, rows
-from recognizer.normalize import normalize_digits
 from recognizer.pipeline import Recognizer, orientation_score
 from recognizer.prepare import prepare
 from recognizer.reading import Frame
@@ -16,18 +15,6 @@ from recognizer.segment import Atom, chain_lines, estimate_digit_height, find_co
 
 PAGE_WIDTH, PAGE_HEIGHT = 1000, 600
 DIGIT_HEIGHT = 56
-
-
-@pytest.fixture(scope="module")
-def clear_digits(recognizer: Recognizer, mnist_small: dict[str, np.ndarray]) -> dict[int, list[np.ndarray]]:
-    """MNIST test digits the model reads with confidence when alone: the cases test the pipeline, not the model."""
-    images, labels = mnist_small["x_test"], mnist_small["y_test"]
-    predictions = recognizer.classifier.classify(normalize_digits(list(images)))
-    chosen: dict[int, list[np.ndarray]] = {d: [] for d in range(10)}
-    for image, label, predicted, confidence in zip(images, labels, predictions.labels, predictions.confidences):
-        if predicted == label and confidence > 0.995 and len(chosen[int(label)]) < 6:
-            chosen[int(label)].append(image)
-    return chosen
 
 
 def ink(image: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray:
