@@ -28,7 +28,13 @@ import numpy as np
 import numpy.typing as npt
 
 from recognizer.rules import strip_long_runs
-from recognizer.segment import MAX_STROKE_SHARE, Components, estimate_digit_height, find_components
+from recognizer.segment import (
+    MAX_STROKE_SHARE,
+    Components,
+    estimate_digit_height,
+    find_components,
+    label_components,
+)
 
 __all__ = [
     "InkMask",
@@ -48,6 +54,17 @@ Image = npt.NDArray[Any]
 MAX_WORKING_SIDE = 2000
 # Resolution of the background estimate: long side of the thumbnail.
 BACKGROUND_SIDE = 320
+# The closing that estimates the paper, in thumbnail pixels: 9 px is ~50 px on a 1754-px page,
+# wider than any pen stroke there, narrower than the gap between a shadow's edge and the ink.
+BACKGROUND_KERNEL = 9
+# Strokes thicker than that kernel (a camera held close to the writing) are looked for with a
+# closing this wide, and where found the kernel is made this many times their thickness;
+# a stroke is at least MIN_STROKE_LENGTH times as long as it is thick, and at least
+# 1/MAX_INK_PER_STROKE of the ink it is part of (not the rim of a shadow).
+WIDEST_KERNEL = 41
+KERNEL_PER_STROKE = 1.5
+MIN_STROKE_LENGTH = 3.0
+MAX_INK_PER_STROKE = 6.0
 # Ink levels (0-255, relative darkness against the paper): the lowest noise floor, the
 # weakest stroke peak worth keeping, and the share of its peak a stroke pixel needs.
 MIN_INK = 22.0
@@ -126,17 +143,22 @@ def working_scale(height: int, width: int) -> float:
     return min(1.0, MAX_WORKING_SIDE / max(height, width))
 
 
-def _background(channel: Image, kernel: int) -> Image:
-    """Paper brightness under each pixel: closing removes strokes thinner than the kernel."""
+def _thumbnail(channel: Image) -> Image:
+    """The channel at BACKGROUND_SIDE on its long side, where the paper is estimated."""
     height, width = channel.shape
     factor = BACKGROUND_SIDE / max(height, width)
-    small = cv2.resize(
-        channel, (max(1, round(width * factor)), max(1, round(height * factor))), interpolation=cv2.INTER_AREA
-    )
-    element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kernel, kernel))
-    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, element)
-    closed = cv2.medianBlur(closed, 3)
-    return cv2.resize(closed, (width, height), interpolation=cv2.INTER_LINEAR)
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    return cv2.resize(channel, size, interpolation=cv2.INTER_AREA)
+
+
+def _closed(thumbnail: Image, kernel: int) -> Image:
+    """Paper brightness on a thumbnail: a closing removes strokes thinner than the kernel."""
+    return cv2.morphologyEx(thumbnail, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kernel, kernel)))
+
+
+def _background(closed: Image, shape: tuple[int, ...]) -> Image:
+    """The paper brightness under each pixel of a picture of ``shape``, from its closed thumbnail."""
+    return cv2.resize(cv2.medianBlur(closed, 3), (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
 
 
 def _is_colourful(image: Image) -> bool:
@@ -154,24 +176,95 @@ def ink_map(image: Image) -> Image:
     return _ink_and_paper(image)[0]
 
 
-def _ink_and_paper(image: Image, papers: list[Image] | None = None) -> tuple[Image, list[Image]]:
-    """The ink map, and the paper brightness of each channel it was measured against.
+def _ink_and_paper(
+    image: Image, papers: list[Image] | None = None, kernel: int | None = None, paper: Image | None = None
+) -> tuple[Image, list[Image], int]:
+    """The ink map, the paper brightness of each channel it was measured against, and the
+    closing's kernel (thumbnail pixels) that estimated it.
 
     ``papers`` from an earlier call on a lightly blurred copy of the same image can be
     reused: the paper is estimated far below the blur's scale, and it is most of the cost.
+    Without a ``kernel``, it is chosen for the strokes found on ``paper`` (see _stroke_kernel).
     """
     channels = [image] if image.ndim == 2 else cv2.split(image)
-    # The kernel at BACKGROUND_SIDE resolution: 9 px there is ~50 px on a 1754-px page,
-    # wider than any pen stroke, narrower than the gap between a shadow's edge and the ink.
-    backgrounds = papers if papers is not None else [_background(channel, 9) for channel in channels]
+    if papers is None:
+        thumbnails = [_thumbnail(channel) for channel in channels]
+        closed = [_closed(thumbnail, kernel or BACKGROUND_KERNEL) for thumbnail in thumbnails]
+        if kernel is None:
+            # Strokes are looked for in the lightness alone: a yellow note on a white sheet
+            # is a dark block in the blue channel, as thick as a close-up stroke.
+            lightness, usual = thumbnails[0], closed[0]
+            if len(channels) > 1:
+                lightness = cv2.cvtColor(cv2.merge(thumbnails), cv2.COLOR_BGR2GRAY)
+                usual = _closed(lightness, BACKGROUND_KERNEL)
+            kernel = _stroke_kernel(lightness, usual, paper)
+            if kernel > BACKGROUND_KERNEL:
+                closed = [_closed(thumbnail, kernel) for thumbnail in thumbnails]
+        papers = [_background(estimate, image.shape) for estimate in closed]
     strongest: Image | None = None
-    for channel, background in zip(channels, backgrounds, strict=True):
-        darker = cv2.subtract(background, channel)
+    for channel, background in zip(channels, papers, strict=True):
         # Contrast relative to the paper: the same ink on dim paper scores as on bright paper.
-        relative = cv2.divide(darker, np.maximum(background, 24), scale=255.0)
+        relative = _relative_darkness(background, channel)
         strongest = relative if strongest is None else cv2.max(strongest, relative)
     assert strongest is not None
-    return strongest, backgrounds
+    return strongest, papers, kernel or BACKGROUND_KERNEL
+
+
+def _relative_darkness(paper: Image, image: Image) -> Image:
+    """How much darker than its paper each pixel is, as a share of the paper's brightness (0-255)."""
+    return cv2.divide(cv2.subtract(paper, image), np.maximum(paper, 24), scale=255.0)
+
+
+def _stroke_kernel(thumbnail: Image, closed: Image, paper: Image | None) -> int:
+    """The paper closing's kernel (odd, thumbnail pixels): BACKGROUND_KERNEL, or wider when the
+    paper holds strokes too thick for it.
+
+    A camera held close to the writing (a digit a third of a 640x480 frame) makes strokes
+    thicker than 9 thumbnail pixels; the usual closing (``closed``) keeps them as paper, and
+    the digits come out as hollow outlines. Those strokes are what a far wider closing removes
+    and the usual one keeps; the kernel is made half as wide again as the thickest of them.
+    """
+    rows, cols = thumbnail.shape[:2]
+    # A square closing: a twentieth of the cost of an ellipse this wide, and only its reach matters here.
+    wide = cv2.morphologyEx(thumbnail, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (WIDEST_KERNEL,) * 2))
+    kept = _relative_darkness(wide, closed) > MIN_PEAK
+    if paper is not None:
+        # Only strokes on the paper: a desk's edges and texture are as wide, and no ink.
+        kept &= cv2.resize(paper, (cols, rows), interpolation=cv2.INTER_NEAREST) > 0
+    if not kept.any():
+        return BACKGROUND_KERNEL
+    ink = (_relative_darkness(wide, thumbnail) > MIN_PEAK).astype(np.uint8)
+    depth = cv2.distanceTransform(ink, cv2.DIST_L2, 3)
+    if not (depth[kept] >= BACKGROUND_KERNEL / 2).any():
+        # Nothing kept is as thick as the kernel: the usual closing removes every stroke.
+        return BACKGROUND_KERNEL
+    count, labels, stats = label_components(kept.astype(np.uint8))
+    _, ink_labels, ink_stats = label_components(ink)
+    # Per kept piece: its stroke thickness (twice the deepest point of the ink under it) and
+    # the area of the ink it is part of; one pass over its pixels, not one mask per piece.
+    inside = labels[kept].astype(np.intp)
+    deepest = np.zeros(count, np.float32)
+    np.maximum.at(deepest, inside, depth[kept])
+    whole = np.zeros(count, np.int64)
+    whole[inside] = ink_stats[ink_labels[kept], cv2.CC_STAT_AREA]
+    x, y, w, h, area = (stats[:, i] for i in range(5))
+    stroke = 2.0 * deepest
+    # Touching the edge: a scanner's dark border or the desk at a sheet's edge. Short for
+    # its thickness, or a sliver of far more ink: a shadow or a thumb over the sheet is a blob, or
+    # its rounded edge is a sliver of a large dark region, and the closing must not grow to take
+    # either for ink; the thick strokes of a digit are long, and most of its ink.
+    strokes = (
+        (x > 0)
+        & (y > 0)
+        & (x + w < cols)
+        & (y + h < rows)
+        & (stroke >= BACKGROUND_KERNEL)
+        & (np.maximum(w, h) >= MIN_STROKE_LENGTH * stroke)
+        & (whole <= MAX_INK_PER_STROKE * area)
+    )
+    strokes[0] = False
+    thickness = float(stroke[strokes].max()) if strokes.any() else 0.0
+    return min(WIDEST_KERNEL, max(BACKGROUND_KERNEL, math.ceil(KERNEL_PER_STROKE * thickness) | 1))
 
 
 def _fine_texture(image: Image, size: tuple[int, int]) -> Image:
@@ -549,14 +642,14 @@ def prepare(image: Image) -> InkMask:
     smoothed = cv2.GaussianBlur(image, (3, 3), 0)
     pooled = _min_pool(smoothed)
     pooled_paper = find_paper(pooled)
-    pooled_ink, papers = _ink_and_paper(pooled)
+    pooled_ink, papers, kernel = _ink_and_paper(pooled, paper=pooled_paper)
     grainy = noise_floor(pooled_ink, pooled_paper) > MIN_INK
     if not grainy and pooled_paper is None:
         # A clean scan: no sensor noise for the blur to remove, only stroke edges to soften
         # (the darkest-of-four pooling then thickens them, and small loops close).
         smoothed = image
         pooled = _min_pool(smoothed)
-        pooled_ink, _ = _ink_and_paper(pooled, papers)
+        pooled_ink, _, _ = _ink_and_paper(pooled, papers)
     if grainy:
         # The darkest of each 2x2 block keeps thin strokes but also every dark grain of a pencil
         # stroke or of sensor noise; a light blur joins the grains back into a stroke before
@@ -572,7 +665,8 @@ def prepare(image: Image) -> InkMask:
     paper = None
     if pooled_paper is not None:
         paper = cv2.resize(pooled_paper, (smoothed.shape[1], smoothed.shape[0]), interpolation=cv2.INTER_NEAREST)
-    mask, low, high = threshold_ink(ink_map(smoothed), paper)
+    # The same closing as at half resolution: the kernel is in thumbnail pixels, the same share of the picture.
+    mask, low, high = threshold_ink(_ink_and_paper(smoothed, kernel=kernel)[0], paper)
     unblobbed = _drop_blobs(mask)
     mask = unblobbed.mask
     height = measure_digit_height(mask, unblobbed) or pooled_height * 2.0

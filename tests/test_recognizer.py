@@ -6,12 +6,14 @@ import cv2
 import numpy as np
 import pytest
 
+from recognizer.classifier import Classifier
 from recognizer.decode import Candidate, DecodedLine
 from recognizer.group import Span, rows
 from recognizer.pipeline import Recognizer, orientation_score
 from recognizer.prepare import prepare
 from recognizer.reading import Frame
 from recognizer.segment import Atom, chain_lines, estimate_digit_height, find_components
+from recognizer.service.run import live_recognizer_options
 
 PAGE_WIDTH, PAGE_HEIGHT = 1000, 600
 DIGIT_HEIGHT = 56
@@ -791,6 +793,28 @@ def test_a_digit_drawn_large_on_a_small_canvas_is_read(
     # An app's drawing pad sent to /recognize: one digit filling a small square, dark on white.
     canvases = [255 - cv2.resize(clear_digits[digit][0], (side, side)) for digit in range(10)]
     assert [read_text(recognizer, canvas) for canvas in canvases] == [str(digit) for digit in range(10)]
+
+
+@pytest.mark.parametrize("height", [90, 120, 160])
+def test_a_camera_held_close_to_the_numbers_reads_them(
+    classifier: Classifier, clear_digits: dict[int, list[np.ndarray]], height: int
+) -> None:
+    # A 640x480 webcam close to the paper, as the live service reads it: digits a fifth to a third
+    # of the frame tall, their strokes thicker than the paper estimate's usual closing (they came
+    # out as hollow outlines), under light that falls off across the frame and sensor noise.
+    live = Recognizer(classifier, live_recognizer_options())
+    rng = np.random.default_rng(height)
+    readings = []
+    for seed, number in enumerate(["4071", "385", "29"]):
+        page, boxes = page_with([number], clear_digits, seed=seed, height=height, gap=0.15)
+        page = cv2.copyMakeBorder(page, 240, 240, 320, 320, cv2.BORDER_CONSTANT, value=245)
+        centre_x = 320 + (boxes[0][0] + boxes[-1][0] + boxes[-1][2]) // 2
+        centre_y = 240 + boxes[0][1] + height // 2
+        view = page[centre_y - 240 : centre_y + 240, centre_x - 320 : centre_x + 320]
+        lit = view * np.linspace(0.75, 1.0, 640)[None, :] + rng.normal(0, 4, view.shape)
+        frame = cv2.GaussianBlur(lit.clip(0, 255).astype(np.uint8), (3, 3), 0)
+        readings.append(read_text(live, cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)))
+    assert readings == ["4071", "385", "29"]
 
 
 @pytest.mark.parametrize("seed", [0, 1])
