@@ -130,7 +130,7 @@ def surround_small(image: Image, max_side: int) -> tuple[Image, npt.NDArray[np.f
 
     The page preparation and the segmentation judge sizes against the picture: a stroke's width
     against the paper estimate's scale, a digit's height against the picture's (a shape taller
-    than 0.4 of it is a sheet's edge, not a digit). A picture cropped around a number, or a
+    than 0.4 of it is a sheet's edge unless it fills its box as writing does). A picture cropped around a number, or a
     digit drawn on a small canvas, is filled by its writing and fails both; set in a margin
     twice its shorter side all round, its writing is as small against it as on a page. The
     margin never takes a side past ``max_side``, the longest read at full resolution, so that a

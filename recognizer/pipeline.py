@@ -343,7 +343,7 @@ class Recognizer:
 
 def _margin(digit_height: float) -> int:
     """Blank space kept around the ink: a few digit heights, so that size checks made against
-    the mask's height (a shape taller than 0.4 of it is no digit) still hold for one line of digits."""
+    the mask's height (segment.MAX_DIGIT_SHARE) still hold for one line of digits."""
     return int(round(CROP_MARGIN * digit_height))
 
 

@@ -46,6 +46,12 @@ MAX_STROKE_SHARE = 0.6
 MAX_FILL = 0.85
 # A digit's ink per row is at least about a stroke, a twentieth of its height; a hairline's far less.
 MIN_INK_PER_ROW = 0.05
+# A shape taller than this share of the picture is a sheet's outline, a shadow or the desk, unless
+# it is under TALL_SHARE of it and covers at least TALL_MIN_FILL of its box: a number held close
+# to a camera (a digit covers a sixth of its box or more; a sheet's outline a fifteenth).
+MAX_DIGIT_SHARE = 0.4
+TALL_SHARE = 0.9
+TALL_MIN_FILL = 0.12
 # A piece of a broken digit lies at most this many digit heights to the side of the rest of it.
 BESIDE_GAP = 0.3
 # An upright line whose thickest point is under this share of the page's pen was printed, not
@@ -140,7 +146,10 @@ def estimate_digit_height(
     areas = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
     plausible = (
         (heights >= MIN_DIGIT_HEIGHT)
-        & (heights <= 0.4 * image_height)
+        & (
+            (heights <= MAX_DIGIT_SHARE * image_height)
+            | ((heights <= TALL_SHARE * image_height) & (areas >= TALL_MIN_FILL * heights * widths))
+        )
         & (heights >= 0.6 * widths)
         # Thin upright shapes are 1s, rules or texture (wood grain): they do not say how tall digits are.
         & (heights <= 3.5 * widths)

@@ -795,26 +795,51 @@ def test_a_digit_drawn_large_on_a_small_canvas_is_read(
     assert [read_text(recognizer, canvas) for canvas in canvases] == [str(digit) for digit in range(10)]
 
 
-@pytest.mark.parametrize("height", [90, 120, 160])
+def close_view(
+    number: str, digits: dict[int, list[np.ndarray]], height: int, seed: int, size: tuple[int, int]
+) -> np.ndarray:
+    """A camera's view (``size`` = width, height) centred on ``number`` written ``height`` px tall,
+    under light that falls off across the frame, with sensor noise; BGR."""
+    page, boxes = page_with([number], digits, seed=seed, height=height, gap=0.15)
+    width, tall = size
+    page = cv2.copyMakeBorder(page, tall, tall, width, width, cv2.BORDER_CONSTANT, value=245)
+    centre_x = width + (boxes[0][0] + boxes[-1][0] + boxes[-1][2]) // 2
+    centre_y = tall + boxes[0][1] + height // 2
+    view = page[centre_y - tall // 2 : centre_y + tall // 2, centre_x - width // 2 : centre_x + width // 2]
+    rng = np.random.default_rng(seed)
+    lit = view * np.linspace(0.75, 1.0, width)[None, :] + rng.normal(0, 4, view.shape)
+    return cv2.cvtColor(cv2.GaussianBlur(lit.clip(0, 255).astype(np.uint8), (3, 3), 0), cv2.COLOR_GRAY2BGR)
+
+
+@pytest.mark.parametrize(
+    ("height", "numbers"),
+    [
+        (90, ["4071", "385", "29"]),
+        (120, ["4071", "385", "29"]),
+        (160, ["4071", "385", "29"]),
+        (220, ["385", "29"]),
+        (260, ["29", "7"]),
+    ],
+)
 def test_a_camera_held_close_to_the_numbers_reads_them(
-    classifier: Classifier, clear_digits: dict[int, list[np.ndarray]], height: int
+    classifier: Classifier, clear_digits: dict[int, list[np.ndarray]], height: int, numbers: list[str]
 ) -> None:
-    # A 640x480 webcam close to the paper, as the live service reads it: digits a fifth to a third
-    # of the frame tall, their strokes thicker than the paper estimate's usual closing (they came
-    # out as hollow outlines), under light that falls off across the frame and sensor noise.
+    # A 640x480 webcam close to the paper, as the live service reads it: digits a fifth to almost
+    # half of the frame tall. Their strokes are thicker than the paper estimate's usual closing
+    # (they came out as hollow outlines), and over 0.4 of the frame a shape was taken for a sheet's edge.
     live = Recognizer(classifier, live_recognizer_options())
-    rng = np.random.default_rng(height)
-    readings = []
-    for seed, number in enumerate(["4071", "385", "29"]):
-        page, boxes = page_with([number], clear_digits, seed=seed, height=height, gap=0.15)
-        page = cv2.copyMakeBorder(page, 240, 240, 320, 320, cv2.BORDER_CONSTANT, value=245)
-        centre_x = 320 + (boxes[0][0] + boxes[-1][0] + boxes[-1][2]) // 2
-        centre_y = 240 + boxes[0][1] + height // 2
-        view = page[centre_y - 240 : centre_y + 240, centre_x - 320 : centre_x + 320]
-        lit = view * np.linspace(0.75, 1.0, 640)[None, :] + rng.normal(0, 4, view.shape)
-        frame = cv2.GaussianBlur(lit.clip(0, 255).astype(np.uint8), (3, 3), 0)
-        readings.append(read_text(live, cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)))
-    assert readings == ["4071", "385", "29"]
+    views = [close_view(number, clear_digits, height, seed, (640, 480)) for seed, number in enumerate(numbers)]
+    assert [read_text(live, view) for view in views] == numbers
+
+
+def test_a_number_filling_most_of_a_photo_is_read(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]
+) -> None:
+    # A 1280x720 photo of one number, its digits 500 px tall (0.7 of the photo): they fill their
+    # boxes as writing does, where a sheet's outline of that size is a thin frame.
+    views = [close_view(number, clear_digits, 250, seed, (640, 360)) for seed, number in enumerate(["29", "7"])]
+    photos = [cv2.resize(view, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC) for view in views]
+    assert [read_text(recognizer, photo) for photo in photos] == ["29", "7"]
 
 
 @pytest.mark.parametrize("seed", [0, 1])
