@@ -30,7 +30,15 @@ from recognizer.group import Span, group_line, rows
 from recognizer.prepare import MAX_WORKING_SIDE, measure_digit_height, prepare
 from recognizer.reading import DEFAULT_MIN_CONFIDENCE, Box, Frame, Line, Reading
 from recognizer.rules import RuleRemoval, remove_rules
-from recognizer.segment import Atom, Components, build_atoms, chain_lines, estimate_digit_height, find_components
+from recognizer.segment import (
+    Atom,
+    Components,
+    build_atoms,
+    chain_lines,
+    estimate_digit_height,
+    find_components,
+    lone_stroke_height,
+)
 from recognizer.strings import StringReader, load_string_reader
 
 __all__ = ["Layout", "Oriented", "Recognizer", "RecognizerOptions", "lay_out_lines", "orient", "orientation_score"]
@@ -41,6 +49,12 @@ SIDEWAYS_EVIDENCE = 1.5
 # Pages whose digits already run in lines of this many are not looked at sideways (saves time).
 UPRIGHT_ENOUGH = 2.5
 NUMBER_GAP_FOR_STRUCTURE = 0.8
+# In a small picture, an upright stroke at least this many times the measured digit height is
+# a lone 1 the height was not measured from (see _prepare_turned).
+LONE_STROKE_SHARE = 2.0
+# Fewer shapes than this do not tell which way is up (the default, as on a drawing pad); turned
+# sideways, the pieces of one digit (the arcs of a 3) can pass for a column of digits.
+MIN_SHAPES_TO_TURN = 3
 
 # OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
 Image = npt.NDArray[Any]
@@ -181,7 +195,7 @@ def orient(
     layout = lay_out_lines(mask, digit_height)
     if rotation is None and options.detect_rotation and judge is not None:
         upright = _line_structure(layout)
-        if upright < UPRIGHT_ENOUGH:
+        if upright < UPRIGHT_ENOUGH and sum(len(line) for line in layout.lines) >= MIN_SHAPES_TO_TURN:
             turned = _turn_sideways(frame, options, mask, upright, judge)
             if turned is not None:
                 return turned
@@ -200,14 +214,22 @@ def _prepare_turned(frame: Frame, turns: int, options: RecognizerOptions) -> tup
     if turns % 4:
         image, back = rotate_quarter(image, turns)
         transform = transform.then(back)
+    margin_back = None
     if options.may_be_crop:
         image, margin_back = surround_small(image, MAX_WORKING_SIDE)
         if margin_back is not None:
             transform = transform.then(margin_back)
     inked = prepare(image)
-    if inked.digit_height == 0.0:
+    height = inked.digit_height
+    if margin_back is not None:
+        # A drawing pad or a crop holding a lone 1: thin upright strokes do not say how tall digits
+        # are (rules, grain and 1s), so nothing did, or specks did, or pieces of the 1 taken for
+        # a rule. On a small picture such a stroke is writing; on a photo of a desk it would as
+        # likely be grain. An upright stroke over twice the digits' height is no 1 beside them.
+        height = max(height, lone_stroke_height(find_components(inked.mask), above=LONE_STROKE_SHARE * height))
+    if height == 0.0:
         return None
-    return inked.mask, transform.then(Transform.scaling_step(inked.scale)), inked.digit_height
+    return inked.mask, transform.then(Transform.scaling_step(inked.scale)), height
 
 
 def _straighten(

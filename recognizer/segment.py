@@ -27,6 +27,7 @@ __all__ = [
     "estimate_digit_height",
     "find_components",
     "label_components",
+    "lone_stroke_height",
 ]
 
 # OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
@@ -170,6 +171,28 @@ def estimate_digit_height(
         if members.size >= CLUSTER_SUPPORT:
             return _settle(chosen, float(np.median(members)))
     return float(np.median(chosen))
+
+
+def lone_stroke_height(components: Components, above: float = 0.0) -> float:
+    """The height of the tallest upright pen stroke (a 1) taller than ``above``; 0 if none.
+
+    For a picture whose digits' height says nothing of it (estimate_digit_height leaves thin
+    upright shapes out): hairlines and bands still do not count.
+    """
+    stats = components.stats[1:]
+    if stats.size == 0:
+        return 0.0
+    heights = stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
+    widths = stats[:, cv2.CC_STAT_WIDTH].astype(np.float64)
+    areas = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
+    strokes = (
+        (heights >= MIN_DIGIT_HEIGHT)
+        & (heights > above)
+        & (heights > 3.5 * widths)
+        & (areas >= MIN_INK_PER_ROW * heights * heights)
+        & (components.stroke_widths[1:] <= MAX_STROKE_SHARE * heights)
+    )
+    return float(heights[strokes].max()) if strokes.any() else 0.0
 
 
 def _settle(heights: npt.NDArray[np.float64], start: float) -> float:

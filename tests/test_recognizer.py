@@ -795,6 +795,27 @@ def test_a_digit_drawn_large_on_a_small_canvas_is_read(
     assert [read_text(recognizer, canvas) for canvas in canvases] == [str(digit) for digit in range(10)]
 
 
+def test_one_digit_alone_is_read_the_right_way_up(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]
+) -> None:
+    # Three of each digit on a 280 px drawing pad. One shape cannot tell which way is up: turned
+    # sideways, the arcs of a 3 had passed for a column of digits and the pad was read turned.
+    drawn = [(digit, image) for digit in range(10) for image in clear_digits[digit][:3]]
+    readings = [read_text(recognizer, 255 - cv2.resize(image, (280, 280))) for _, image in drawn]
+    assert readings == [str(digit) for digit, _ in drawn]
+
+
+@pytest.mark.parametrize("side", [84, 280, 512])
+def test_a_lone_1_on_a_drawing_pad_is_read(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], side: int
+) -> None:
+    # A thin upright stroke says nothing of how tall digits are (a rule, grain, a 1): with nothing
+    # else on the pad, no digit height was measured and the 1 vanished, or pieces of it were taken
+    # for a rule and read as two 1s.
+    pads = [255 - cv2.resize(image, (side, side)) for image in clear_digits[1]]
+    assert [read_text(recognizer, pad) for pad in pads] == ["1"] * len(pads)
+
+
 def close_view(
     number: str, digits: dict[int, list[np.ndarray]], height: int, seed: int, size: tuple[int, int]
 ) -> np.ndarray:
