@@ -22,9 +22,11 @@ from recognizer.geometry import (
     Transform,
     crop_to_ink,
     estimate_skew,
+    is_small,
+    paper_to_the_edges,
     rotate_mask,
     rotate_quarter,
-    surround_small,
+    surround,
 )
 from recognizer.group import Span, group_line, rows
 from recognizer.prepare import MAX_WORKING_SIDE, measure_digit_height, prepare
@@ -215,10 +217,12 @@ def _prepare_turned(frame: Frame, turns: int, options: RecognizerOptions) -> tup
         image, back = rotate_quarter(image, turns)
         transform = transform.then(back)
     margin_back = None
-    if options.may_be_crop:
-        image, margin_back = surround_small(image, MAX_WORKING_SIDE)
-        if margin_back is not None:
-            transform = transform.then(margin_back)
+    # Only a small picture that is paper to its edges (a crop, a drawing pad) is read set in a
+    # margin: a small photo (a webcam's snapshot, a photo sent downsized) has the desk at its
+    # border, and set in a margin of the desk's colour it read at over twice the CER.
+    if options.may_be_crop and is_small(image) and paper_to_the_edges(image):
+        image, margin_back = surround(image, MAX_WORKING_SIDE)
+        transform = transform.then(margin_back)
     inked = prepare(image)
     height = inked.digit_height
     if margin_back is not None:

@@ -14,7 +14,7 @@ import pytest
 from recognizer.evaluation import load_samples, run_method
 from recognizer.pipeline import Recognizer
 from recognizer.reading import Frame
-from recognizer.scoring import score_page
+from recognizer.scoring import Score, score_page
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.slow
@@ -69,3 +69,15 @@ def test_photos_taken_sideways_without_exif_read_as_well_as_turned_upright(recog
         assert found.rotation == sample.truth.rotation, sample.path.name
         assert found_score.matched_numbers >= upright_score.matched_numbers, (sample.path.name, found.text)
         assert found_score.character_errors <= upright_score.character_errors, (sample.path.name, found.text)
+
+
+def test_photos_sent_at_a_smaller_size_read_nearly_as_well(recognizer: Recognizer) -> None:
+    """The sample photos at 768x432 (a webcam's snapshot, a chat app's downsizing): photos of paper
+    on a desk, not crops. Taken for small crops and read set in a margin of their border's colour,
+    they read at a CER of 29.5% (8.2% at full size); read as photos, 12.8%."""
+    total = Score()
+    for sample in load_samples(SAMPLES, ("photos",)):
+        small = np.asarray(cv2.resize(sample.frame.image, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA), np.uint8)
+        total.add(score_page(sample.truth, recognizer.read(Frame(small, sample.frame.source)).number_texts))
+    assert total.character_error_rate <= 0.15
+    assert total.recall >= 0.66
