@@ -51,7 +51,7 @@ SIDEWAYS_EVIDENCE = 1.5
 # Pages whose digits already run in lines of this many are not looked at sideways (saves time).
 UPRIGHT_ENOUGH = 2.5
 NUMBER_GAP_FOR_STRUCTURE = 0.8
-# In a small picture, an upright stroke at least this many times the measured digit height is
+# In a small picture, an upright stroke more than this many times the measured digit height is
 # a lone 1 the height was not measured from (see _prepare_turned).
 LONE_STROKE_SHARE = 2.0
 # Fewer shapes than this do not tell which way is up (the default, as on a drawing pad); turned
@@ -85,7 +85,7 @@ class RecognizerOptions:
     # shadow running out of the picture; read as a digit (most often a 1) it is worse than none.
     drop_edge_digits: bool = True
     # A still picture may be a crop made around its writing (a field cut out of a form, a digit
-    # drawn on an app's canvas): a small one is read set in a margin, and a tight crop keeps the
+    # drawn on an app's canvas): a small one that is paper to its edges is read set in a margin, and a tight crop keeps the
     # digits touching its edges (see _is_tight_crop). A camera frame is a view of a scene, never a crop.
     may_be_crop: bool = True
 
@@ -126,7 +126,7 @@ def _line_structure(layout: Layout) -> float:
     across the page, far apart.
     """
     height = layout.digit_height
-    if sum(len(line) for line in layout.lines) < 3:
+    if sum(len(line) for line in layout.lines) < MIN_SHAPES_TO_TURN:
         return 0.0
     sizes: list[int] = []
     for line in layout.lines:

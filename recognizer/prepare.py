@@ -152,8 +152,22 @@ def _thumbnail(channel: Image) -> Image:
 
 
 def _closed(thumbnail: Image, kernel: int) -> Image:
-    """Paper brightness on a thumbnail: a closing removes strokes thinner than the kernel."""
-    return cv2.morphologyEx(thumbnail, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kernel, kernel)))
+    """Paper brightness on a thumbnail: a closing removes strokes thinner than the kernel.
+
+    A kernel wider than the usual one (strokes seen from close up) closes a half-size copy with
+    half the kernel: an ellipse's cost grows with its area (41 px: 3 ms a channel, against 0.15 ms
+    for 9 px), and the paper it leaves is smooth at that scale anyway.
+    """
+    if kernel <= BACKGROUND_KERNEL:
+        return cv2.morphologyEx(thumbnail, cv2.MORPH_CLOSE, _ellipse(kernel))
+    rows, cols = thumbnail.shape[:2]
+    half = cv2.resize(thumbnail, (max(1, cols // 2), max(1, rows // 2)), interpolation=cv2.INTER_AREA)
+    closed = cv2.morphologyEx(half, cv2.MORPH_CLOSE, _ellipse(kernel // 2 | 1))
+    return cv2.resize(closed, (cols, rows), interpolation=cv2.INTER_LINEAR)
+
+
+def _ellipse(kernel: int) -> Image:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kernel, kernel))
 
 
 def _background(closed: Image, shape: tuple[int, ...]) -> Image:

@@ -185,13 +185,12 @@ def lone_stroke_height(components: Components, above: float = 0.0) -> float:
     heights = stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
     widths = stats[:, cv2.CC_STAT_WIDTH].astype(np.float64)
     areas = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
-    strokes = (
-        (heights >= MIN_DIGIT_HEIGHT)
-        & (heights > above)
-        & (heights > 3.5 * widths)
-        & (areas >= MIN_INK_PER_ROW * heights * heights)
-        & (components.stroke_widths[1:] <= MAX_STROKE_SHARE * heights)
-    )
+    # The size tests first: the stroke widths are a distance transform over the whole mask.
+    sized = (heights >= MIN_DIGIT_HEIGHT) & (heights > above) & (heights > 3.5 * widths)
+    sized &= areas >= MIN_INK_PER_ROW * heights * heights
+    if not sized.any():
+        return 0.0
+    strokes = sized & (components.stroke_widths[1:] <= MAX_STROKE_SHARE * heights)
     return float(heights[strokes].max()) if strokes.any() else 0.0
 
 

@@ -8,11 +8,12 @@ import pytest
 
 from recognizer.classifier import Classifier
 from recognizer.decode import Candidate, DecodedLine
+from recognizer.geometry import is_small, paper_to_the_edges
 from recognizer.group import Span, rows
 from recognizer.pipeline import Recognizer, orientation_score
 from recognizer.prepare import prepare
 from recognizer.reading import Frame
-from recognizer.segment import Atom, chain_lines, estimate_digit_height, find_components
+from recognizer.segment import Atom, chain_lines, estimate_digit_height, find_components, lone_stroke_height
 from recognizer.service.run import live_recognizer_options
 
 PAGE_WIDTH, PAGE_HEIGHT = 1000, 600
@@ -784,6 +785,31 @@ def test_a_picture_cropped_close_around_its_numbers_is_read(
         x, y = x - left + margin, y - top + margin
         assert abs(box.x - x) <= 4 and abs(box.y - y) <= 4
         assert abs(box.right - (x + w)) <= 4 and abs(box.bottom - (y + h)) <= 4
+
+
+def test_only_a_small_picture_that_is_paper_to_its_edges_is_taken_for_a_crop() -> None:
+    # A 640x360 photo of a sheet on a dark desk: the desk is its border.
+    photo = np.full((360, 640), 60, np.uint8)
+    photo[40:320, 120:520] = 230
+    # A field cut out of a form, with the 1-px black frame an export drew round it.
+    field = np.full((90, 300), 235, np.uint8)
+    cv2.rectangle(field, (0, 0), (299, 89), 0, 1)
+    field[30:60, 50:250:40] = 20
+    assert is_small(photo) and not paper_to_the_edges(photo)
+    assert is_small(field) and paper_to_the_edges(field)
+    # A webcam's 640x480 snapshot is not small, however light its border.
+    assert not is_small(np.full((480, 640), 235, np.uint8))
+
+
+def test_a_lone_upright_stroke_sets_a_height_only_above_the_one_asked() -> None:
+    one = np.zeros((300, 300), np.uint8)
+    cv2.line(one, (150, 50), (150, 250), 255, 16)
+    assert lone_stroke_height(find_components(one)) == pytest.approx(216, abs=2)
+    assert lone_stroke_height(find_components(one), above=250) == 0.0
+    # A hairline as long is a rule, not a 1.
+    rule = np.zeros((300, 300), np.uint8)
+    cv2.line(rule, (150, 20), (150, 280), 255, 2)
+    assert lone_stroke_height(find_components(rule)) == 0.0
 
 
 @pytest.mark.parametrize("side", [84, 280, 512])
