@@ -127,6 +127,12 @@ def find_components(mask: Image) -> Components:
     return Components(labels=labels, stats=stats, count=count)
 
 
+def _sizes(components: Components) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Each component's height, width and area (the background left out)."""
+    stats = components.stats[1:].astype(np.float64)
+    return stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_AREA]
+
+
 def estimate_digit_height(
     components: Components, image_height: int, ignore: npt.NDArray[np.bool_] | None = None
 ) -> float:
@@ -139,12 +145,9 @@ def estimate_digit_height(
     middle of the heights around it. Returns 0 when
     nothing looks like a digit. Components flagged in ``ignore`` do not count.
     """
-    stats = components.stats[1:]
-    if stats.size == 0:
+    if len(components.stats) <= 1:
         return 0.0
-    heights = stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
-    widths = stats[:, cv2.CC_STAT_WIDTH].astype(np.float64)
-    areas = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
+    heights, widths, areas = _sizes(components)
     plausible = (
         (heights >= MIN_DIGIT_HEIGHT)
         & (
@@ -179,12 +182,9 @@ def lone_stroke_height(components: Components, above: float = 0.0) -> float:
     For a picture whose digits' height says nothing of it (estimate_digit_height leaves thin
     upright shapes out): hairlines and bands still do not count.
     """
-    stats = components.stats[1:]
-    if stats.size == 0:
+    if len(components.stats) <= 1:
         return 0.0
-    heights = stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
-    widths = stats[:, cv2.CC_STAT_WIDTH].astype(np.float64)
-    areas = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
+    heights, widths, areas = _sizes(components)
     # The size tests first: the stroke widths are a distance transform over the whole mask.
     sized = (heights >= MIN_DIGIT_HEIGHT) & (heights > above) & (heights > 3.5 * widths)
     sized &= areas >= MIN_INK_PER_ROW * heights * heights
