@@ -18,6 +18,7 @@ __all__ = [
     "rotate_mask",
     "rotate_quarter",
     "is_small",
+    "light_on_dark",
     "paper_to_the_edges",
     "surround",
 ]
@@ -76,6 +77,17 @@ SMALL_PICTURE_LONG_SIDE = 600
 PAPER_BORDER = 0.8
 # ... judged on a band this share (1/n) of the shorter side deep.
 BORDER_BAND = 20
+# A small picture is light writing on a dark ground (a dark-mode drawing pad; MNIST itself) when
+# its border is flat (FLAT_SHARE of it within DARK_GROUND_SPREAD grey levels of its median) and
+# darker than DARK_GROUND of its lightest part, under LIGHT_INK_SHARE of it is light (a sheet on a
+# dark desk is mostly light), and its largest light shape covers under STROKE_FILL of its box or
+# is a bar under BAR_SHARE as wide as it is long (a note on a dark desk is a light block).
+DARK_GROUND = 0.5
+DARK_GROUND_SPREAD = 12.0
+FLAT_SHARE = 0.8
+LIGHT_INK_SHARE = 0.3
+STROKE_FILL = 0.6
+BAR_SHARE = 0.35
 
 
 def _profile_score(small: npt.NDArray[np.float32], angle: float) -> float:
@@ -146,17 +158,43 @@ def is_small(image: Image) -> bool:
     return bool(min(height, width) < SMALL_PICTURE_SIDE or max(height, width) < SMALL_PICTURE_LONG_SIDE)
 
 
+def light_on_dark(image: Image) -> bool:
+    """Whether a picture is light writing on a flat dark ground, to be read inverted (see DARK_GROUND)."""
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    band = _border_band(gray)
+    ground = float(np.median(band))
+    lightest = max(1.0, float(np.percentile(gray, 99)))
+    # Flat: most of the border at the ground's level (writing may reach into the band).
+    flat = float(np.mean(np.abs(band - ground) < DARK_GROUND_SPREAD)) >= FLAT_SHARE
+    if ground >= DARK_GROUND * lightest or not flat:
+        return False
+    light = (gray > (ground + lightest) / 2).astype(np.uint8)
+    if float(light.mean()) >= LIGHT_INK_SHARE:
+        return False
+    # Strokes, not a light block (a note on a dark desk): the largest light shape covers under
+    # STROKE_FILL of its box, or is a thin upright or level bar (a 1 fills its narrow box).
+    count, _, stats, _ = cv2.connectedComponentsWithStats(light, connectivity=8)
+    if count < 2:
+        return False
+    _, _, w, h, area = stats[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))]
+    return bool(area < STROKE_FILL * w * h or min(w, h) < BAR_SHARE * max(w, h))
+
+
+def _border_band(gray: Image) -> Image:
+    """The pixels of a band round the picture's edges, BORDER_BAND of its shorter side deep."""
+    height, width = gray.shape[:2]
+    depth = max(1, min(height, width) // BORDER_BAND)
+    return np.concatenate(
+        [gray[:depth].ravel(), gray[-depth:].ravel(), gray[:, :depth].ravel(), gray[:, -depth:].ravel()]
+    )
+
+
 def paper_to_the_edges(image: Image) -> bool:
     """Whether the picture's border is as light as paper: the median of a band round its edges at
     least PAPER_BORDER of its 95th percentile. A band, not the outermost row: a crop cut on a
     form box's line, or an export's 1-px frame, is still paper to its edges."""
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
-    height, width = gray.shape[:2]
-    depth = max(1, min(height, width) // BORDER_BAND)
-    band = np.concatenate(
-        [gray[:depth].ravel(), gray[-depth:].ravel(), gray[:, :depth].ravel(), gray[:, -depth:].ravel()]
-    )
-    return float(np.median(band)) >= PAPER_BORDER * max(1.0, float(np.percentile(gray, 95)))
+    return float(np.median(_border_band(gray))) >= PAPER_BORDER * max(1.0, float(np.percentile(gray, 95)))
 
 
 def surround(image: Image, max_side: int) -> tuple[Image, npt.NDArray[np.float64]]:

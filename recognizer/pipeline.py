@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -23,6 +24,7 @@ from recognizer.geometry import (
     crop_to_ink,
     estimate_skew,
     is_small,
+    light_on_dark,
     paper_to_the_edges,
     rotate_mask,
     rotate_quarter,
@@ -220,9 +222,13 @@ def _prepare_turned(frame: Frame, turns: int, options: RecognizerOptions) -> tup
     # Only a small picture that is paper to its edges (a crop, a drawing pad) is read set in a
     # margin: a small photo (a webcam's snapshot, a photo sent downsized) has the desk at its
     # border, and set in a margin of the desk's colour it read at over twice the CER.
-    if options.may_be_crop and is_small(image) and paper_to_the_edges(image):
-        image, margin_back = surround(image, MAX_WORKING_SIDE)
-        transform = transform.then(margin_back)
+    if options.may_be_crop and is_small(image):
+        if light_on_dark(image):
+            # A dark-mode drawing pad (or an MNIST image itself): the pipeline reads dark ink on paper.
+            image = np.asarray(cv2.bitwise_not(image), np.uint8)
+        if paper_to_the_edges(image):
+            image, margin_back = surround(image, MAX_WORKING_SIDE)
+            transform = transform.then(margin_back)
     inked = prepare(image)
     height = inked.digit_height
     if margin_back is not None:

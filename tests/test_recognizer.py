@@ -8,7 +8,7 @@ import pytest
 
 from recognizer.classifier import Classifier
 from recognizer.decode import Candidate, DecodedLine
-from recognizer.geometry import is_small, paper_to_the_edges
+from recognizer.geometry import is_small, light_on_dark, paper_to_the_edges
 from recognizer.group import Span, rows
 from recognizer.pipeline import Recognizer, orientation_score
 from recognizer.prepare import prepare
@@ -799,6 +799,28 @@ def test_only_a_small_picture_that_is_paper_to_its_edges_is_taken_for_a_crop() -
     assert is_small(field) and paper_to_the_edges(field)
     # A webcam's 640x480 snapshot is not small, however light its border.
     assert not is_small(np.full((480, 640), 235, np.uint8))
+
+
+@pytest.mark.parametrize("side", [84, 280])
+def test_light_writing_on_a_dark_pad_is_read(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], side: int
+) -> None:
+    # A dark-mode drawing pad, or an MNIST image sent as it is: light strokes on black. Read as
+    # dark ink on paper, they were a dark ground with holes, and nothing was read.
+    drawn = [(digit, image) for digit in range(10) for image in clear_digits[digit][:3]]
+    readings = [read_text(recognizer, cv2.resize(image, (side, side))) for _, image in drawn]
+    assert readings == [str(digit) for digit, _ in drawn]
+
+
+def test_a_light_note_on_a_dark_desk_is_not_taken_for_a_dark_pad() -> None:
+    # A small photo of a sticky note on a plain dark desk: light on dark too, but a block, not strokes.
+    photo = np.full((360, 640), 40, np.uint8)
+    photo[120:260, 250:420] = 225
+    cv2.putText(photo, "42", (280, 220), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 30, 6)
+    pad = np.zeros((280, 280), np.uint8)
+    cv2.line(pad, (140, 40), (140, 240), 255, 24)
+    assert not light_on_dark(photo)
+    assert light_on_dark(pad) and not light_on_dark(255 - pad)
 
 
 def test_a_lone_upright_stroke_sets_a_height_only_above_the_one_asked() -> None:
