@@ -180,13 +180,14 @@ def light_on_dark(image: Image) -> bool:
     return bool(area < STROKE_FILL * w * h or min(w, h) < BAR_SHARE * max(w, h))
 
 
-def _border_band(gray: Image) -> Image:
-    """The pixels of a band round the picture's edges, BORDER_BAND of its shorter side deep."""
-    height, width = gray.shape[:2]
-    depth = max(1, min(height, width) // BORDER_BAND)
-    return np.concatenate(
-        [gray[:depth].ravel(), gray[-depth:].ravel(), gray[:, :depth].ravel(), gray[:, -depth:].ravel()]
-    )
+def _border_band(image: Image, depth: int | None = None) -> Image:
+    """The pixels of a band round the picture's edges (one per row; a colour pixel's channels kept),
+    ``depth`` deep or, by default, BORDER_BAND of its shorter side."""
+    height, width = image.shape[:2]
+    depth = depth or max(1, min(height, width) // BORDER_BAND)
+    pixel = image.shape[2:]
+    sides = [image[:depth], image[-depth:], image[:, :depth], image[:, -depth:]]
+    return np.concatenate([side.reshape(-1, *pixel) for side in sides])
 
 
 def paper_to_the_edges(image: Image) -> bool:
@@ -213,8 +214,7 @@ def surround(image: Image, max_side: int) -> tuple[Image, npt.NDArray[np.float64
     pad_y = max(0, min(wanted, (max_side - height) // 2))
     pad_x = max(0, min(wanted, (max_side - width) // 2))
     # The paper's colour is that of the picture's border (its median, as digits may touch it).
-    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
-    colour = np.median(border, axis=0)
+    colour = np.median(_border_band(image, depth=1), axis=0)
     value = float(colour) if image.ndim == 2 else [float(c) for c in colour]
     surrounded = cv2.copyMakeBorder(image, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_CONSTANT, value=value)
     return surrounded, np.array([[1.0, 0.0, -float(pad_x)], [0.0, 1.0, -float(pad_y)]])

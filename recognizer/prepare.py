@@ -143,12 +143,12 @@ def working_scale(height: int, width: int) -> float:
     return min(1.0, MAX_WORKING_SIDE / max(height, width))
 
 
-def _thumbnail(channel: Image) -> Image:
-    """The channel at BACKGROUND_SIDE on its long side, where the paper is estimated."""
-    height, width = channel.shape
+def _thumbnail(image: Image) -> Image:
+    """The picture at BACKGROUND_SIDE on its long side, where the paper is found and estimated."""
+    height, width = image.shape[:2]
     factor = BACKGROUND_SIDE / max(height, width)
     size = (max(1, round(width * factor)), max(1, round(height * factor)))
-    return cv2.resize(channel, size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 def _closed(thumbnail: Image, kernel: int) -> Image:
@@ -191,7 +191,11 @@ def ink_map(image: Image) -> Image:
 
 
 def _ink_and_paper(
-    image: Image, papers: list[Image] | None = None, kernel: int | None = None, paper: Image | None = None
+    image: Image,
+    papers: list[Image] | None = None,
+    kernel: int | None = None,
+    paper: Image | None = None,
+    thumbnail: Image | None = None,
 ) -> tuple[Image, list[Image], int]:
     """The ink map, the paper brightness of each channel it was measured against, and the
     closing's kernel (thumbnail pixels) that estimated it.
@@ -199,17 +203,19 @@ def _ink_and_paper(
     ``papers`` from an earlier call on a lightly blurred copy of the same image can be
     reused: the paper is estimated far below the blur's scale, and it is most of the cost.
     Without a ``kernel``, it is chosen for the strokes found on ``paper`` (see _stroke_kernel).
+    ``thumbnail``: the image's _thumbnail, when find_paper has made it already.
     """
     channels = [image] if image.ndim == 2 else cv2.split(image)
     if papers is None:
-        thumbnails = [_thumbnail(channel) for channel in channels]
+        whole = thumbnail if thumbnail is not None else _thumbnail(image)
+        thumbnails = [whole] if whole.ndim == 2 else list(cv2.split(whole))
         closed = [_closed(thumbnail, kernel or BACKGROUND_KERNEL) for thumbnail in thumbnails]
         if kernel is None:
             # Strokes are looked for in the lightness alone: a yellow note on a white sheet
             # is a dark block in the blue channel, as thick as a close-up stroke.
             lightness, usual = thumbnails[0], closed[0]
             if len(channels) > 1:
-                lightness = cv2.cvtColor(cv2.merge(thumbnails), cv2.COLOR_BGR2GRAY)
+                lightness = cv2.cvtColor(whole, cv2.COLOR_BGR2GRAY)
                 usual = _closed(lightness, BACKGROUND_KERNEL)
             kernel = _stroke_kernel(lightness, usual, paper)
             if kernel > BACKGROUND_KERNEL:
@@ -392,7 +398,7 @@ def _reaches_edge(region: npt.NDArray[np.bool_]) -> bool:
     return bool(region[0].any() or region[-1].any() or region[:, 0].any() or region[:, -1].any())
 
 
-def find_paper(image: Image) -> Image | None:
+def find_paper(image: Image, thumbnail: Image | None = None) -> Image | None:
     """Mask of the paper in a photo, or None when the paper fills the picture (a scan).
 
     Paper (a sheet, a sticky note) is a large, smooth, bright region: split a
@@ -410,9 +416,8 @@ def find_paper(image: Image) -> Image | None:
     just light enough to count.
     """
     height, width = image.shape[:2]
-    factor = BACKGROUND_SIDE / max(height, width)
-    size = (max(1, round(width * factor)), max(1, round(height * factor)))
-    thumb = cv2.GaussianBlur(cv2.resize(image, size, interpolation=cv2.INTER_AREA), (3, 3), 0)
+    thumb = cv2.GaussianBlur(thumbnail if thumbnail is not None else _thumbnail(image), (3, 3), 0)
+    size = (thumb.shape[1], thumb.shape[0])
     if _table_builder is not None:
         _table_builder.join()
     channels = cv2.split(cv2.cvtColor(thumb, cv2.COLOR_BGR2LAB)) if thumb.ndim == 3 else [thumb]
@@ -655,8 +660,10 @@ def prepare(image: Image) -> InkMask:
     # A light blur first: sensor noise would otherwise survive as ragged edges and specks.
     smoothed = cv2.GaussianBlur(image, (3, 3), 0)
     pooled = _min_pool(smoothed)
-    pooled_paper = find_paper(pooled)
-    pooled_ink, papers, kernel = _ink_and_paper(pooled, paper=pooled_paper)
+    # One thumbnail for both: finding the paper and estimating its brightness.
+    thumbnail = _thumbnail(pooled)
+    pooled_paper = find_paper(pooled, thumbnail)
+    pooled_ink, papers, kernel = _ink_and_paper(pooled, paper=pooled_paper, thumbnail=thumbnail)
     grainy = noise_floor(pooled_ink, pooled_paper) > MIN_INK
     if not grainy and pooled_paper is None:
         # A clean scan: no sensor noise for the blur to remove, only stroke edges to soften
