@@ -70,6 +70,21 @@ MAX_INK_PER_STROKE = 6.0
 MIN_INK = 22.0
 MIN_PEAK = 45.0
 RELATIVE_INK = 0.3
+# On a clean grey scan (no sensor grain, no desk) the noise floor alone tells ink from paper,
+# and a faint pencil stroke's darkest grains set its peak far above the rest of it: at
+# RELATIVE_INK its lighter stretches drop out, loops open and strokes break. The cut is lower
+# there for strokes whose peak is under FAINT_PEAK; the blackest ink (print, a felt pen) keeps
+# the usual cut, or its soft edges would join bold letters into shapes read as digits. Not in
+# colour: a photo whose sheet the paper finder missed is colour, and a desk's pattern held on
+# to by the lower cut turned two of them sideways.
+CLEAN_RELATIVE_INK = 0.2
+FAINT_PEAK = 210.0
+# ... for digits up to this tall (working px). Taller ones (a camera close to the writing) have
+# strokes wide enough to survive the usual cut, and soft edges the lower one would take in.
+CLEAN_MAX_HEIGHT = 100
+# At full resolution, a grainy picture's ink map is blurred when that lowers its noise floor by
+# at least this share: grain set the floor (a dim pencil photo), not a fine pattern.
+GRAIN_BLUR_GAIN = 0.1
 # Paper detection on the thumbnail: colour-gradient level that counts as an edge, the
 # smallest region worth calling paper, and how light it must be against the lightest part.
 PAPER_EDGE = 40.0
@@ -518,16 +533,20 @@ def noise_floor(ink: Image, region: Image | None) -> float:
     return median + 5.0 * spread
 
 
-def threshold_ink(ink: Image, region: Image | None) -> tuple[Image, int, int]:
+def threshold_ink(
+    ink: Image, region: Image | None, faint_relative: float = RELATIVE_INK, floor: float | None = None
+) -> tuple[Image, int, int]:
     """Threshold each stroke relative to its own strength.
 
     Pixels above the noise floor form connected components; each component keeps
-    the pixels at least :data:`RELATIVE_INK` of its own darkest ink. A faint pencil
-    digit is thresholded on its own terms next to bold print, and a dark digit
-    drawn over a light security pattern sheds the pattern it touches.
+    the pixels at least :data:`RELATIVE_INK` of its own darkest ink (``faint_relative``
+    when that is under :data:`FAINT_PEAK`). A faint pencil digit is thresholded on its
+    own terms next to bold print, and a dark digit drawn over a light security pattern
+    sheds the pattern it touches.
+    ``floor``: the ink map's noise floor, when the caller has measured it already.
     Returns the mask and the noise floor and weakest kept peak, for diagnostics.
     """
-    floor = max(MIN_INK, noise_floor(ink, region))
+    floor = max(MIN_INK, noise_floor(ink, region) if floor is None else floor)
     if floor == math.inf:
         return np.zeros_like(ink), 255, 255
     weak = ink > floor
@@ -541,7 +560,7 @@ def threshold_ink(ink: Image, region: Image | None) -> tuple[Image, int, int]:
     peaks = np.zeros(count, dtype=np.float32)
     np.maximum.at(peaks, inked, ink[weak].astype(np.float32))
     weakest_peak = max(MIN_PEAK, 1.6 * floor)
-    cut = np.maximum(floor, RELATIVE_INK * peaks)
+    cut = np.maximum(floor, np.where(peaks < FAINT_PEAK, faint_relative, RELATIVE_INK) * peaks)
     cut[peaks < weakest_peak] = 256.0  # components that never rise above the noise
     cut[0] = 256.0
     # Only pixels above the floor can be kept (the rest belong to component 0, cut at 256).
@@ -677,17 +696,32 @@ def prepare(image: Image) -> InkMask:
         # thresholding. On a clean scan there is no grain, and the blur would only thicken the
         # strokes, closing the loops and gaps of digits 17-25 px tall.
         pooled_ink = cv2.GaussianBlur(pooled_ink, (3, 3), 0)
-    pooled_mask, low, high = threshold_ink(pooled_ink, pooled_paper)
+    faint_relative = CLEAN_RELATIVE_INK if not grainy and pooled_paper is None and image.ndim == 2 else RELATIVE_INK
+    pooled_mask, low, high = threshold_ink(pooled_ink, pooled_paper, faint_relative)
     pooled_unblobbed = _drop_blobs(pooled_mask)
+    pooled_height = measure_digit_height(pooled_unblobbed.mask, pooled_unblobbed)
+    if faint_relative < RELATIVE_INK and pooled_height * 2.0 > CLEAN_MAX_HEIGHT:
+        faint_relative = RELATIVE_INK
+        pooled_mask, low, high = threshold_ink(pooled_ink, pooled_paper)
+        pooled_unblobbed = _drop_blobs(pooled_mask)
+        pooled_height = measure_digit_height(pooled_unblobbed.mask, pooled_unblobbed)
     pooled_mask = pooled_unblobbed.mask
-    pooled_height = measure_digit_height(pooled_mask, pooled_unblobbed)
     if pooled_height * 2.0 >= POOL_ABOVE_HEIGHT:
         return InkMask(pooled_mask, scale / 2.0, pooled_height, pooled_paper, low, high)
     paper = None
     if pooled_paper is not None:
         paper = cv2.resize(pooled_paper, (smoothed.shape[1], smoothed.shape[0]), interpolation=cv2.INTER_NEAREST)
     # The same closing as at half resolution: the kernel is in thumbnail pixels, the same share of the picture.
-    mask, low, high = threshold_ink(_ink_and_paper(smoothed, kernel=kernel)[0], paper)
+    ink = _ink_and_paper(smoothed, kernel=kernel)[0]
+    floor = noise_floor(ink, paper)
+    if grainy:
+        # Digits this small lose too much to the blur when the floor is set by a fine pattern
+        # (a cheque's security print) rather than grain; only grain gives way to it.
+        blurred = cv2.GaussianBlur(ink, (3, 3), 0)
+        blurred_floor = noise_floor(blurred, paper)
+        if blurred_floor <= (1.0 - GRAIN_BLUR_GAIN) * floor:
+            ink, floor = blurred, blurred_floor
+    mask, low, high = threshold_ink(ink, paper, faint_relative, floor)
     unblobbed = _drop_blobs(mask)
     mask = unblobbed.mask
     height = measure_digit_height(mask, unblobbed) or pooled_height * 2.0
