@@ -53,6 +53,11 @@ MIN_INK_PER_ROW = 0.05
 MAX_DIGIT_SHARE = 0.4
 TALL_SHARE = 0.9
 TALL_MIN_FILL = 0.12
+# Nor does a shape that encloses almost nothing: a table's grid, slanted on a photo, falls apart at
+# the writing into corners, tees and crosses, taller than the digits and 6-9% of their box. Digits
+# cover 15% of theirs or more (the sets read the same with every shape under 18% left out; a thin
+# pen's 7 can come near a tenth).
+MIN_FILL = 0.1
 # A piece of a broken digit lies at most this many digit heights to the side of the rest of it.
 BESIDE_GAP = 0.3
 # An upright line whose thickest point is under this share of the page's pen was printed, not
@@ -157,8 +162,9 @@ def estimate_digit_height(
         & (heights >= 0.6 * widths)
         # Thin upright shapes are 1s, rules or texture (wood grain): they do not say how tall digits are.
         & (heights <= 3.5 * widths)
-        # Filled blobs (stamps, shadows, logos) are not handwriting.
+        # Filled blobs (stamps, shadows, logos) are not handwriting, nor are a grid's hollow corners.
         & (areas <= 0.75 * heights * widths)
+        & (areas >= MIN_FILL * heights * widths)
         # Nor are bands far thicker than a pen stroke (a striped desk, a bar code).
         & (components.stroke_widths[1:] <= MAX_STROKE_SHARE * heights)
         # Nor long hairlines: a ruled line cut into pieces, slanted on a photo taken at an angle.
