@@ -60,3 +60,10 @@ def test_serve_benchmark_measures_latency(tmp_path: Path) -> None:
     assert data["one_stream"]["p95_ms"] > 0
     assert data["hundred_subscribers"]["p95_all_subscribers_ms"] > 0
     assert "| 1 stream, 100 subscribers |" in result.stdout
+
+
+def test_hub_benchmark_compares_direct_and_queued_writes() -> None:
+    result = run_script("benchmarks/hub_bench.py", "--subscribers", "5", "--readings", "20", "--rounds", "1")
+    assert result.returncode == 0, result.stderr
+    assert "| direct writes (the service) |" in result.stdout and "| queued, a sender task each |" in result.stdout
+    assert "the CPU of direct writes" in result.stdout

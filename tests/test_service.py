@@ -124,7 +124,7 @@ def test_stuck_subscriber_changes_nothing_for_the_others(start_server, camera_vi
     video, _ = camera_video
     server = start_server([f"desk={video}"], stall_timeout=1.0, queue_size=4)
 
-    async def run(base: str) -> tuple[int, list[int], int | None]:
+    async def run(base: str) -> tuple[int, list[int], list[int], int | None]:
         # A client that asks for every thumbnail and then stops reading: its socket fills up.
         stuck = await connect(f"{base}/streams/desk", max_queue=1)
         await stuck.send(json.dumps({"type": "options", "thumbnails": True, "thumbnail_fps": 15}))
@@ -137,15 +137,21 @@ def test_stuck_subscriber_changes_nothing_for_the_others(start_server, camera_vi
         while server.service.hub.slow_disconnects == 0 and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         stuck.transport.resume_reading()
+        stuck_frames = []
         try:
-            async for _ in stuck:
-                pass
+            async for text in stuck:
+                message = parse_server_message(text)
+                if isinstance(message, ReadingMessage):
+                    stuck_frames.append(message.frame)
         except ConnectionClosed:
             pass
-        return len(fast), missed, stuck.close_code
+        return len(fast), missed, stuck_frames, stuck.close_code
 
-    received, missed, stuck_close = asyncio.run(run(server.base))
+    received, missed, stuck_frames, stuck_close = asyncio.run(run(server.base))
     assert received == 60
+    # What reached the stuck client before it fell behind (written at once) and after (through its
+    # queue, the oldest dropped) is still in capture order: nothing queued was overtaken.
+    assert stuck_frames and stuck_frames == sorted(stuck_frames)
     # The fast subscriber got every reading the engine published while it listened.
     assert missed == []
     assert server.service.hub.slow_disconnects == 1

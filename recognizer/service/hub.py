@@ -1,10 +1,13 @@
 """Fan-out to subscribers, each with its own small queue that keeps the newest messages.
 
 A plain loop of ``await connection.send(...)`` would hold every subscriber
-behind the slowest one. Here publishing only appends to each subscriber's
-queue (encoded once for all of them) and returns; each subscriber has its own
-sender task. A slow subscriber loses its oldest queued readings, never delays
-the camera or the others, and one that makes no progress for
+behind the slowest one. Here publishing never waits. A subscriber that keeps up
+(nothing queued, its socket's write buffer nearly empty) gets the message written
+at once, in one synchronous ``websockets.broadcast`` for all of them: measured with
+100 subscribers, a third of the CPU of waking a sender task for each. Any other
+subscriber gets it appended to its queue (encoded once for all of them), which its
+own sender task drains. A slow subscriber loses its oldest queued readings, never
+delays the camera or the others, and one that makes no progress for
 ``stall_timeout`` seconds is disconnected.
 """
 
@@ -17,7 +20,10 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
+
+from websockets.asyncio.connection import Connection
+from websockets.asyncio.server import broadcast
 
 __all__ = ["Hub", "Subscriber", "Outgoing", "encode"]
 
@@ -25,12 +31,9 @@ logger = logging.getLogger("digitstream.hub")
 
 # Close code 1008 (policy violation) for a subscriber that stopped reading.
 CLOSE_TOO_SLOW = 1008
-
-
-class Connection(Protocol):
-    async def send(self, message: str) -> None: ...
-
-    async def close(self, code: int = 1000, reason: str = "") -> None: ...
+# A subscriber whose socket holds more unsent bytes than this (a few readings) is behind: its
+# messages go through its queue, where old readings give way to new ones and a stall is noticed.
+DIRECT_WRITE_LIMIT = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class Subscriber:
     sent: int = 0
     dropped: int = 0
     last_thumbnail: dict[str, float] = field(default_factory=dict)
+    # Whether its sender task is in the middle of a send: a direct write would overtake it.
+    sending: bool = False
     _queue: deque[Outgoing] = field(default_factory=deque)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -80,6 +85,12 @@ class Subscriber:
         self._queue.append(message)
         self._wake.set()
 
+    def keeping_up(self) -> bool:
+        """Whether a message may be written at once: nothing queued or being sent, the socket nearly drained."""
+        if self._queue or self.sending:
+            return False
+        return bool(self.connection.transport.get_write_buffer_size() <= DIRECT_WRITE_LIMIT)
+
     async def next_message(self) -> Outgoing:
         while not self._queue:
             self._wake.clear()
@@ -90,8 +101,10 @@ class Subscriber:
 class Hub:
     """All subscribers of all streams; publish from the event loop thread."""
 
-    def __init__(self, stall_timeout: float = 10.0) -> None:
+    def __init__(self, stall_timeout: float = 10.0, direct_writes: bool = True) -> None:
         self.stall_timeout = stall_timeout
+        # False: every message through the subscribers' queues (benchmarks/hub_bench.py compares).
+        self.direct_writes = direct_writes
         self.slow_disconnects = 0
         self._subscribers: dict[Subscriber, asyncio.Task[None]] = {}
 
@@ -118,6 +131,7 @@ class Hub:
 
     def publish(self, message: Outgoing) -> None:
         now = time.monotonic()
+        direct: list[Connection] = []
         for subscriber in self._subscribers:
             if not subscriber.wants(message):
                 continue
@@ -126,12 +140,21 @@ class Hub:
                 if now - last < 1.0 / subscriber.thumbnail_fps:
                     continue
                 subscriber.last_thumbnail[message.stream] = now
-            subscriber.offer(message)
+            if self.direct_writes and subscriber.keeping_up():
+                direct.append(subscriber.connection)
+                subscriber.sent += 1
+            else:
+                subscriber.offer(message)
+        if direct:
+            # Skips connections that are closing; a failed write is logged, and that
+            # connection's own handler sees it closed.
+            broadcast(direct, message.text)
 
     async def _send_loop(self, subscriber: Subscriber) -> None:
         try:
             while True:
                 message = await subscriber.next_message()
+                subscriber.sending = True
                 try:
                     # asyncio.timeout, not wait_for: wait_for wraps every send in a new task, which
                     # with 100 subscribers at 30 frames/s is thousands of tasks a second.
@@ -145,6 +168,8 @@ class Hub:
                     with contextlib.suppress(Exception):
                         await subscriber.connection.close(CLOSE_TOO_SLOW, "too slow: stopped reading")
                     return
+                finally:
+                    subscriber.sending = False
                 subscriber.sent += 1
         except asyncio.CancelledError:
             raise
