@@ -330,17 +330,23 @@ def test_digit_height_is_that_of_most_digits_not_the_tallest(clear_digits: dict[
     assert abs(estimate - float(np.median(heights))) <= 0.1 * float(np.median(heights))
 
 
+def ten_digits_mask(digits: dict[int, list[np.ndarray]], height: int, sample: int, seed: int) -> np.ndarray:
+    """A binary ink mask of the page with the digits 0-9 in a row near its top, ``height`` px tall."""
+    rng = np.random.default_rng(seed)
+    page = np.zeros((PAGE_HEIGHT, PAGE_WIDTH), np.uint8)
+    for index in range(10):
+        alpha = ink(digits[index][sample], height, rng)
+        h, w = alpha.shape
+        x, y = 40 + 60 * index, 60
+        page[y : y + h, x : x + w] = np.where(alpha > 0.5, 255, 0)
+    return page
+
+
 def test_digit_height_is_not_that_of_slanted_rules(clear_digits: dict[int, list[np.ndarray]]) -> None:
     """A ruled page photographed turned and at an angle: its rules run 18 degrees off upright, so
     the runs that give rules away are not straight, and the writing cuts them into pieces, each
     as tall as four digits. Hairlines, not handwriting: the estimate stays that of the digits."""
-    rng = np.random.default_rng(3)
-    page = np.zeros((PAGE_HEIGHT, PAGE_WIDTH), np.uint8)
-    for index in range(10):
-        alpha = ink(clear_digits[index][0], 30, rng)
-        h, w = alpha.shape
-        x, y = 40 + 60 * index, 60
-        page[y : y + h, x : x + w] = np.where(alpha > 0.5, 255, 0)
+    page = ten_digits_mask(clear_digits, height=30, sample=0, seed=3)
     for index in range(12):
         x = 40 + 75 * index
         cv2.line(page, (x, 160), (x + 40, 280), 255, 2)
@@ -353,13 +359,7 @@ def test_digit_height_is_not_that_of_a_tables_corner_pieces(clear_digits: dict[i
     them, and the grid falls apart at the writing into corners, tees and crosses taller than the
     digits. Their strokes enclose almost nothing (7-9% of their box): the estimate stays the digits'.
     Before, it was the corners' (photo_095 of the generated set: 54 px for digits 20 px tall)."""
-    rng = np.random.default_rng(5)
-    page = np.zeros((PAGE_HEIGHT, PAGE_WIDTH), np.uint8)
-    for index in range(10):
-        alpha = ink(clear_digits[index][1], 24, rng)
-        h, w = alpha.shape
-        x, y = 40 + 60 * index, 60
-        page[y : y + h, x : x + w] = np.where(alpha > 0.5, 255, 0)
+    page = ten_digits_mask(clear_digits, height=24, sample=1, seed=5)
     for index in range(6):
         x, y = 40 + 120 * index, 250
         # An L, a T and a cross, 60 px each way, of 2-px lines.
