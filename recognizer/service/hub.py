@@ -3,10 +3,10 @@
 A plain loop of ``await connection.send(...)`` would hold every subscriber
 behind the slowest one. Here publishing never waits. A subscriber that keeps up
 (nothing queued, its socket's write buffer nearly empty) gets the message written
-at once, in one synchronous ``websockets.broadcast`` for all of them: measured with
-100 subscribers, a third of the CPU of waking a sender task for each. Any other
-subscriber gets it appended to its queue (encoded once for all of them), which its
-own sender task drains. A slow subscriber loses its oldest queued readings, never
+at once, in one synchronous ``websockets.broadcast`` for all of them: with 100
+subscribers, under half the CPU of waking a sender task for each (benchmarks/hub_bench.py).
+Any other subscriber gets it appended to its queue (encoded once for all of them),
+which its own sender task drains. A slow subscriber loses its oldest queued readings, never
 delays the camera or the others, and one that makes no progress for
 ``stall_timeout`` seconds is disconnected.
 """
