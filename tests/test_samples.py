@@ -19,7 +19,7 @@ from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.slow
 
-# Measured with the shipped models: recall 0.855, precision 0.831, CER 0.052 (see the README).
+# Measured with the shipped models: recall 0.859, precision 0.835, CER 0.050 (see the README).
 # With the string model reading only runs that hold a wide shape, as before, they read at 0.819
 # and 0.068: under both bars.
 RECALL_FLOOR = 0.84
@@ -55,10 +55,20 @@ def test_samples_are_read_at_least_as_well_as_measured(recognizer: Recognizer) -
     # Faint pencil on a clean scan keeps the lighter stretches of its strokes (prepare's
     # CLEAN_RELATIVE_INK): CER 2.0% before, 0.8% now; broken digits, 73% of their numbers
     # before, 80% now. A dim pencil photo's ink is blurred at full resolution when grain sets its
-    # noise floor (GRAIN_BLUR_GAIN): CER 20.9% before, 16.3% now.
+    # noise floor (GRAIN_BLUR_GAIN): CER 20.9% before, 16.3% after; and a stroke the floor cut
+    # regains its faint stretches beside it (GROWTH_FLOOR): 7.0% now.
     assert result.score.per_category["low_contrast"].character_error_rate <= 0.012, table
     assert result.score.per_category["broken_digits"].recall >= 0.78, table
-    assert result.score.per_category["pencil_dim"].character_error_rate <= 0.18, table
+    assert result.score.per_category["pencil_dim"].character_error_rate <= 0.09, table
+
+
+def test_dim_pencil_strokes_that_fade_into_the_grain_are_kept_whole(recognizer: Recognizer) -> None:
+    """A pencil photo in dim light, its grain setting the noise floor: where the pencil was pressed
+    lightly (the ends of strokes, a 6's loop) the stroke sinks under the floor, and without its
+    faint stretches the first three numbers read as "3 ?", "1 1314" and "78"."""
+    sample = next(s for s in load_samples(SAMPLES, ("photos",)) if s.path.name == "photo_025_pencil_dim.jpg")
+    found = recognizer.read(sample.frame).number_texts
+    assert found[:3] == [list(line) for line in sample.truth.lines[:3]]
 
 
 def test_photos_taken_sideways_without_exif_read_as_well_as_turned_upright(recognizer: Recognizer) -> None:
