@@ -172,7 +172,7 @@ def lay_out_lines(mask: Image, digit_height: float) -> Layout:
     components = find_components(rules.mask)
     # With the rules gone, digits stand alone: measure them again on the same components.
     height = estimate_digit_height(components, mask.shape[0]) or digit_height
-    atoms = build_atoms(components, height)
+    atoms = build_atoms(components, height, rules.rules)
     lines = chain_lines(atoms, height)
     lines = [line for line in lines if max(a.h for a in line) >= SMALL_LINE_SHARE * height]
     line_heights = [_line_height([a.h for a in line], height) for line in lines]

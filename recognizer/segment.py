@@ -60,6 +60,14 @@ TALL_MIN_FILL = 0.12
 MIN_FILL = 0.1
 # A piece of a broken digit lies at most this many digit heights to the side of the rest of it.
 BESIDE_GAP = 0.3
+# Printed words (see _printed_words): letters under WORD_LETTER_HEIGHT digit heights, at most
+# WORD_LETTER_GAP apart (overlapping by up to WORD_OVERLAP: italic or kerned print), at least
+# WORD_MIN_LETTERS in a row, under half of them within RULE_REACH px of a removed rule.
+WORD_LETTER_HEIGHT = 0.6
+WORD_LETTER_GAP = 0.15
+WORD_OVERLAP = 0.05
+WORD_MIN_LETTERS = 3
+RULE_REACH = 2
 # An upright line whose thickest point is under this share of the page's pen was printed, not
 # written: the sides and dividers of form boxes in a light ink whose top and bottom lines did not
 # survive the threshold (so no frame closes), read as 1s. Handwritten 1s measure half the pen or more.
@@ -217,8 +225,11 @@ def _settle(heights: npt.NDArray[np.float64], start: float) -> float:
     return centre
 
 
-def build_atoms(components: Components, digit_height: float) -> list[Atom]:
-    """Drop what cannot be a digit and join the pieces of broken digits."""
+def build_atoms(components: Components, digit_height: float, rules: Image | None = None) -> list[Atom]:
+    """Drop what cannot be a digit and join the pieces of broken digits.
+
+    ``rules``: the pixels of the rules and boxes removed from the mask, if any (see :func:`_printed_words`).
+    """
     height = max(float(MIN_DIGIT_HEIGHT), digit_height)
     strokes = components.stroke_widths
     pen = _pen_width(components, height)
@@ -243,7 +254,8 @@ def build_atoms(components: Components, digit_height: float) -> list[Atom]:
     )
     dropped[0] = True  # the background
     atoms = [Atom((index,), *(int(v) for v in stats[index, :5])) for index in np.flatnonzero(~dropped).tolist()]
-    joined = _join_broken(atoms, height)
+    words = _printed_words(atoms, height, rules)
+    joined = _join_broken([atom for index, atom in enumerate(atoms) if index not in words], height)
     # Digits are written at about one size; what stays under half of it once broken pieces
     # are joined is print, punctuation or a stray mark, unless it sits right beside a digit-sized
     # atom: then it may be a loose piece of that digit, and the decoder decides.
@@ -251,6 +263,56 @@ def build_atoms(components: Components, digit_height: float) -> list[Atom]:
     beside = _Beside(full, height)
     pieces = [atom for atom in joined if atom.h < MIN_RELATIVE_HEIGHT * height and beside.any(atom)]
     return sorted(full + pieces, key=lambda a: a.x)
+
+
+def _printed_words(atoms: list[Atom], height: float, rules: Image | None) -> set[int]:
+    """Indices of the atoms that are letters of printed words: a form's labels, a note's printed heading.
+
+    Letters are small (under WORD_LETTER_HEIGHT digit heights) and stand side by side, each under
+    WORD_LETTER_GAP after the last; WORD_MIN_LETTERS of them in a row are a word. Left in, a label
+    just over a field joins the digit under it as its loose top, and small print beside digits
+    reads as digits. The tops of digits written over a box's top edge stand in a row like letters
+    once the edge is removed, but each touches where it was: a row of which half or more touch
+    ``rules`` is no word (a line of print may start at a rule: the edge of a printed page).
+    """
+    small = sorted(
+        (i for i, atom in enumerate(atoms) if atom.h < WORD_LETTER_HEIGHT * height), key=lambda i: atoms[i].x
+    )
+    lefts = [atoms[i].x for i in small]
+    taken: set[int] = set()
+    words: set[int] = set()
+    for start in small:
+        if start in taken:
+            continue
+        word = [start]
+        taken.add(start)
+        while True:
+            last = atoms[word[-1]]
+            first = bisect.bisect_left(lefts, last.right - WORD_OVERLAP * height)
+            end = bisect.bisect_right(lefts, last.right + WORD_LETTER_GAP * height)
+            following = next(
+                (small[k] for k in range(first, end) if small[k] not in taken and _side_by_side(atoms[small[k]], last)),
+                None,
+            )
+            if following is None:
+                break
+            word.append(following)
+            taken.add(following)
+        if len(word) >= WORD_MIN_LETTERS and 2 * sum(_touches(atoms[i], rules) for i in word) < len(word):
+            words.update(word)
+    return words
+
+
+def _side_by_side(letter: Atom, other: Atom) -> bool:
+    """Whether two small shapes share at least half the height of the shorter: letters on one line."""
+    return min(letter.bottom, other.bottom) - max(letter.y, other.y) >= 0.5 * min(letter.h, other.h)
+
+
+def _touches(atom: Atom, rules: Image | None) -> bool:
+    if rules is None:
+        return False
+    top, left = max(0, atom.y - RULE_REACH), max(0, atom.x - RULE_REACH)
+    return bool(rules[top : atom.bottom + RULE_REACH, left : atom.right + RULE_REACH].any())
 
 
 def _hairlines(

@@ -497,6 +497,19 @@ def test_numbers_written_fast_with_overlapping_digits_are_read_whole(
     assert sum(centred) >= 0.95 * len(centred)
 
 
+@pytest.mark.parametrize(("label", "scale"), [("Total", 0.8), ("Serial", 1.0)])
+def test_a_printed_label_just_over_a_number_is_not_part_of_its_first_digit(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], label: str, scale: float
+) -> None:
+    """A form's label printed just above where the number is written: its letters are small shapes
+    in a row, not the loose top of the digit under them (the 4 read as a 9 with it)."""
+    for seed in range(3):
+        page, boxes = page_with(["4071", "386"], clear_digits, seed=seed)
+        x, top, _, _ = boxes[0]
+        cv2.putText(page, label, (x, top - 6), cv2.FONT_HERSHEY_SIMPLEX, scale, 40, 2, cv2.LINE_AA)
+        assert read_text(recognizer, page) == "4071 386", seed
+
+
 def test_specks_are_not_digits(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
     page, _ = page_with(["7294"], clear_digits, seed=6)
     rng = np.random.default_rng(6)
