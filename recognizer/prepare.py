@@ -45,6 +45,7 @@ __all__ = [
     "measure_digit_height",
     "noise_floor",
     "threshold_ink",
+    "without_clipped_shapes",
     "working_scale",
 ]
 
@@ -95,6 +96,10 @@ GRAIN_BLUR_GAIN = 0.1
 # Errors on both sets: 1,250 -> 1,209 (pencil in dim light 142 -> 98).
 GROWTH_FLOOR = 0.7
 GROWTH_STEPS = 12
+# A shape touching the paper's rim along this share of its size (its height or width, whichever
+# is larger) or more is clipped by the rim (see without_clipped_shapes). A digit written near the
+# edge touches it at a point, if at all. Errors on both sets: 1,195 -> 1,177 (0.5: 1,186).
+CLIPPED_SHARE = 0.3
 # Paper detection on the thumbnail: colour-gradient level that counts as an edge, the
 # smallest region worth calling paper, and how light it must be against the lightest part.
 PAPER_EDGE = 40.0
@@ -603,6 +608,31 @@ def _regrown(ink: Image, region: Image | None, kept: Image, weak: Image, seeded:
     return grown
 
 
+def without_clipped_shapes(mask: Image, paper: Image | None) -> Image:
+    """``mask`` without the shapes that run along the paper's rim for CLIPPED_SHARE of their size or more.
+
+    Writing lies on the sheet, clear of its edge. What runs along the rim is something beyond
+    it that the rim cuts off: a desk's dot half hidden by the sheet, the desk's grain where the
+    region found for the paper took in a strip of desk. Cut straight, it reads as a 1.
+    """
+    if paper is None:
+        return mask
+    rim = cv2.bitwise_and(paper, cv2.bitwise_not(cv2.erode(paper, np.ones((3, 3), np.uint8))))
+    contact = cv2.bitwise_and(mask, rim)
+    if not contact.any():
+        return mask
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    along_rim = np.bincount(labels[contact > 0], minlength=count)
+    size = np.maximum(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH])
+    clipped = along_rim >= CLIPPED_SHARE * size
+    clipped[0] = False
+    if not clipped.any():
+        return mask
+    kept: Image = mask.copy()
+    kept[clipped[labels]] = 0
+    return kept
+
+
 def _min_pool(image: Image) -> Image:
     """Halve the resolution keeping the darkest pixel of each 2x2 block, so thin strokes survive."""
     height, width = image.shape[0] // 2, image.shape[1] // 2
@@ -732,6 +762,7 @@ def prepare(image: Image) -> InkMask:
         pooled_ink = cv2.GaussianBlur(pooled_ink, (3, 3), 0)
     faint_relative = CLEAN_RELATIVE_INK if not grainy and pooled_paper is None and image.ndim == 2 else RELATIVE_INK
     pooled_mask, low, high = threshold_ink(pooled_ink, pooled_paper, faint_relative, grow=grainy)
+    pooled_mask = without_clipped_shapes(pooled_mask, pooled_paper)
     pooled_unblobbed = _drop_blobs(pooled_mask)
     pooled_height = measure_digit_height(pooled_unblobbed.mask, pooled_unblobbed)
     if faint_relative < RELATIVE_INK and pooled_height * 2.0 > CLEAN_MAX_HEIGHT:
@@ -758,6 +789,7 @@ def prepare(image: Image) -> InkMask:
         if grain:
             ink, floor = blurred, blurred_floor
     mask, low, high = threshold_ink(ink, paper, faint_relative, floor, grow=grain)
+    mask = without_clipped_shapes(mask, paper)
     unblobbed = _drop_blobs(mask)
     mask = unblobbed.mask
     height = measure_digit_height(mask, unblobbed) or pooled_height * 2.0

@@ -11,7 +11,7 @@ from recognizer.decode import Candidate, DecodedLine
 from recognizer.geometry import is_small, light_on_dark, paper_to_the_edges
 from recognizer.group import Span, rows
 from recognizer.pipeline import Recognizer, orientation_score
-from recognizer.prepare import prepare
+from recognizer.prepare import prepare, without_clipped_shapes
 from recognizer.reading import Frame
 from recognizer.segment import Atom, chain_lines, estimate_digit_height, find_components, lone_stroke_height
 from recognizer.service.run import live_recognizer_options
@@ -508,6 +508,28 @@ def test_a_printed_label_just_over_a_number_is_not_part_of_its_first_digit(
         x, top, _, _ = boxes[0]
         cv2.putText(page, label, (x, top - 6), cv2.FONT_HERSHEY_SIMPLEX, scale, 40, 2, cv2.LINE_AA)
         assert read_text(recognizer, page) == "4071 386", seed
+
+
+def test_shapes_the_edge_of_the_paper_cuts_off_are_not_writing(clear_digits: dict[int, list[np.ndarray]]) -> None:
+    """A desk's dot half hidden under the sheet, a strip of the desk's grain taken in with the
+    paper: the paper's rim cuts them off straight, and they read as 1s. A digit written up to the
+    edge touches it only at a point and keeps every stroke."""
+    page, boxes = page_with(["4071"], clear_digits, seed=3)
+    digits = np.where(page < 128, 255, 0).astype(np.uint8)
+    x, y, w, h = boxes[-1]
+    edge = x + w - 1  # the sheet ends at the last digit's rightmost column
+    paper = np.zeros_like(digits)
+    paper[:, :edge] = 255
+    desk = np.zeros_like(digits)
+    cv2.circle(desk, (edge + 6, y + h // 2 + 40), 16, 255, -1)  # a dot of the desk, mostly under the sheet
+    cv2.line(desk, (x - 200, y + h + 60), (edge + 50, y + h + 60), 255, 4)  # the desk's grain
+    paper[y + h + 61 :, :] = 0  # ... where the sheet's lower edge runs along it
+    mask = cv2.bitwise_and(cv2.bitwise_or(digits, desk), paper)
+    kept = without_clipped_shapes(mask, paper)
+    assert mask[(desk > 0) & (digits == 0)].sum() > 100 * 255  # the dot's and the grain's pieces on the paper
+    assert not kept[(desk > 0) & (digits == 0)].any()
+    assert np.array_equal(kept[digits > 0], mask[digits > 0])
+    assert without_clipped_shapes(mask, None) is mask
 
 
 def test_specks_are_not_digits(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
