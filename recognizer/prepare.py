@@ -761,16 +761,10 @@ def prepare(image: Image) -> InkMask:
         # strokes, closing the loops and gaps of digits 17-25 px tall.
         pooled_ink = cv2.GaussianBlur(pooled_ink, (3, 3), 0)
     faint_relative = CLEAN_RELATIVE_INK if not grainy and pooled_paper is None and image.ndim == 2 else RELATIVE_INK
-    pooled_mask, low, high = threshold_ink(pooled_ink, pooled_paper, faint_relative, grow=grainy)
-    pooled_mask = without_clipped_shapes(pooled_mask, pooled_paper)
-    pooled_unblobbed = _drop_blobs(pooled_mask)
-    pooled_height = measure_digit_height(pooled_unblobbed.mask, pooled_unblobbed)
+    pooled_mask, pooled_height, low, high = _digit_mask(pooled_ink, pooled_paper, faint_relative, grow=grainy)
     if faint_relative < RELATIVE_INK and pooled_height * 2.0 > CLEAN_MAX_HEIGHT:
         faint_relative = RELATIVE_INK
-        pooled_mask, low, high = threshold_ink(pooled_ink, pooled_paper)
-        pooled_unblobbed = _drop_blobs(pooled_mask)
-        pooled_height = measure_digit_height(pooled_unblobbed.mask, pooled_unblobbed)
-    pooled_mask = pooled_unblobbed.mask
+        pooled_mask, pooled_height, low, high = _digit_mask(pooled_ink, pooled_paper, faint_relative, grow=grainy)
     if pooled_height * 2.0 >= POOL_ABOVE_HEIGHT:
         return InkMask(pooled_mask, scale / 2.0, pooled_height, pooled_paper, low, high)
     paper = None
@@ -788,9 +782,15 @@ def prepare(image: Image) -> InkMask:
         grain = blurred_floor <= (1.0 - GRAIN_BLUR_GAIN) * floor
         if grain:
             ink, floor = blurred, blurred_floor
-    mask, low, high = threshold_ink(ink, paper, faint_relative, floor, grow=grain)
-    mask = without_clipped_shapes(mask, paper)
-    unblobbed = _drop_blobs(mask)
-    mask = unblobbed.mask
-    height = measure_digit_height(mask, unblobbed) or pooled_height * 2.0
-    return InkMask(mask, scale, height, paper, low, high)
+    mask, height, low, high = _digit_mask(ink, paper, faint_relative, floor, grow=grain)
+    return InkMask(mask, scale, height or pooled_height * 2.0, paper, low, high)
+
+
+def _digit_mask(
+    ink: Image, paper: Image | None, faint_relative: float, floor: float | None = None, grow: bool = False
+) -> tuple[Image, float, int, int]:
+    """The ink thresholded (see :func:`threshold_ink`), without what the paper's rim cuts off or
+    blobs, and the digits' height in it (0 when there are none), noise floor and weakest kept peak."""
+    mask, low, high = threshold_ink(ink, paper, faint_relative, floor, grow)
+    unblobbed = _drop_blobs(without_clipped_shapes(mask, paper))
+    return unblobbed.mask, measure_digit_height(unblobbed.mask, unblobbed), low, high
