@@ -73,6 +73,11 @@ MIN_FRAME_SIDE = 8
 # (a line written at 0.7 of the others' height is still read; tests/test_recognizer.py).
 SMALL_LINE_SHARE = 0.65
 
+# Rules are removed again when the digits, measured without them, come out under this share of
+# the height they were removed with, on a form with fields of boxes (see lay_out_lines). On a cheque or
+# under a sticky note, the "rules" are a security pattern or the print around, and the first height stands.
+REMEASURED_SHARE = 0.85
+
 # A picture fewer digit heights than this tall or wide is a crop made around its writing.
 TIGHT_CROP_HEIGHTS = 3.0
 
@@ -172,6 +177,13 @@ def lay_out_lines(mask: Image, digit_height: float) -> Layout:
     components = find_components(rules.mask)
     # With the rules gone, digits stand alone: measure them again on the same components.
     height = estimate_digit_height(components, mask.shape[0]) or digit_height
+    if rules.grids and height < REMEASURED_SHARE * digit_height:
+        # On a form, digits joined to their boxes were measured with the boxes: too tall. A box
+        # sized for one digit is narrower than that height, so it passed for a digit's loop and
+        # stayed, its digit unread. Measured without the boxes, the height finds it.
+        rules = remove_rules(mask, height)
+        components = find_components(rules.mask)
+        height = estimate_digit_height(components, mask.shape[0]) or height
     atoms = build_atoms(components, height, rules.rules)
     lines = chain_lines(atoms, height)
     lines = [line for line in lines if max(a.h for a in line) >= SMALL_LINE_SHARE * height]

@@ -76,6 +76,20 @@ def test_dim_pencil_strokes_that_fade_into_the_grain_are_kept_whole(recognizer: 
     assert found[:3] == [list(line) for line in sample.truth.lines[:3]]
 
 
+def test_a_forms_lone_boxes_are_read_beside_its_comb_fields(recognizer: Recognizer) -> None:
+    """A form with comb fields, its digits touching their boxes, and two boxes that each hold one
+    digit (Route 7, Amount 6). Measured with the boxes joined to them, the digits seemed a quarter
+    taller than they are; a box made for one digit is narrower than that, so it was kept as a
+    digit's loop and its digit never read. Measured again once the comb fields are gone, the
+    height finds both boxes."""
+    sample = next(s for s in load_samples(SAMPLES, ("pages",)) if s.path.name == "page_001_boxed_fields.jpg")
+    found = recognizer.read(sample.frame).number_texts
+    route, amount = sample.truth.lines[4][1], sample.truth.lines[5][0]
+    assert (route, amount) == ("7", "6")
+    assert route in found[4], found
+    assert amount in found[5], found
+
+
 def test_photos_taken_sideways_without_exif_read_as_well_as_turned_upright(recognizer: Recognizer) -> None:
     """A phone photo of a sheet lying sideways, with no EXIF orientation: found sideways, it must
     read as well as the same photo turned upright by hand. The page is prepared again from the
