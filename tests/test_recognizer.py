@@ -11,7 +11,7 @@ from recognizer.decode import Candidate, DecodedLine
 from recognizer.geometry import is_small, light_on_dark, paper_to_the_edges
 from recognizer.group import Span, rows
 from recognizer.pipeline import Recognizer, orientation_score
-from recognizer.prepare import prepare, without_clipped_shapes
+from recognizer.prepare import find_paper, prepare, without_clipped_shapes
 from recognizer.reading import Frame
 from recognizer.segment import Atom, chain_lines, estimate_digit_height, find_components, lone_stroke_height
 from recognizer.service.run import live_recognizer_options
@@ -632,6 +632,40 @@ def test_sheet_fading_into_a_dark_desk_is_told_from_it(
     raises the noise floor over the pencil and reads as 1s."""
     page, _ = page_with(["4096", "317"], clear_digits, seed=seed, ink_level=0.5)
     assert read_text(recognizer, on_dim_dark_desk(page, seed)) == "4096 317"
+
+
+def on_dotted_desk(sheet: np.ndarray, seed: int, light: float = 0.5) -> np.ndarray:
+    """A dim photo of ``sheet`` on a polka-dot cloth as light as the sheet between its dots: no edge
+    at a thumbnail's scale parts the two, and the cloth's dots lie in rows all round the sheet."""
+    rng = np.random.default_rng(seed)
+    height, width = sheet.shape
+    photo = np.empty((height * 2, width * 2, 3), np.float32)
+    photo[:] = (225, 232, 238)  # BGR
+    spacing = max(height, width) // 12
+    for row, y in enumerate(range(spacing // 2, 2 * height, spacing)):
+        for x in range(spacing // 2 + (row % 2) * spacing // 2, 2 * width, spacing):
+            cv2.circle(photo, (x, y), spacing // 4, (40, 120, 200), -1, cv2.LINE_AA)
+    photo[height // 2 : height // 2 + height, width // 2 : width // 2 + width] = sheet[:, :, None]
+    photo = photo * light + rng.normal(0.0, 5.0, photo.shape)
+    return np.asarray(photo.clip(0, 255), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_a_sheet_lying_on_a_dotted_desk_is_found(clear_digits: dict[int, list[np.ndarray]], seed: int) -> None:
+    """Sheet and cloth are one light region filling the picture, which passed for a scan (no paper):
+    the dots were then thresholded as ink, and those the sheet cuts read as 1s. The holes the dots
+    leave in that region, many and of one size, give the cloth away; the sheet is what lies clear
+    of them."""
+    page, _ = page_with(["4096", "317"], clear_digits, seed=seed, ink_level=0.35, paper=240)
+    photo = on_dotted_desk(page, seed)
+    paper = find_paper(photo)
+    assert paper is not None
+    sheet = np.zeros(photo.shape[:2], bool)
+    sheet[PAGE_HEIGHT // 2 : PAGE_HEIGHT // 2 + PAGE_HEIGHT, PAGE_WIDTH // 2 : PAGE_WIDTH // 2 + PAGE_WIDTH] = True
+    # Inside the sheet's edge (the finder keeps a little inside it), all of it; of the cloth, none.
+    inner = cv2.erode(sheet.astype(np.uint8), np.ones((41, 41), np.uint8)) > 0
+    assert (paper[inner] > 0).mean() >= 0.98
+    assert (paper[~sheet] > 0).mean() <= 0.02
 
 
 def on_noisy_brown_desk(sheet: np.ndarray, seed: int) -> np.ndarray:

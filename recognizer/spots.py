@@ -1,0 +1,80 @@
+"""Tell a desk covered in dots (a polka-dot cloth, a dotted print) from the paper lying on it.
+
+Between its dots such a desk is as light and as smooth as paper, and at thumbnail size the
+sheet's edge is often too weak to split the two: the paper finder sees one light region filling
+the picture, takes it for a scan, and the dots are thresholded as ink (read as 0s, or as 1s where
+the sheet cuts them). What gives the desk away is its holes: many dots of one size and shape,
+where a sheet's holes are its writing and print, of every size and shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["DotPattern", "find_dot_pattern"]
+
+# A region is dotted when it holds at least MIN_DOTS holes that are dots, and they are at least
+# DOT_SHARE of its holes of MIN_HOLE_AREA thumbnail px or more.
+MIN_DOTS = 50
+DOT_SHARE = 0.5
+MIN_HOLE_AREA = 4
+# A dot: a hole within a factor 2 of the holes' median area, filling at least DOT_FILL of its box
+# (a disc fills 0.79, a box's cell 1.0 but comes with print of every size), near square.
+DOT_FILL = 0.6
+DOT_MAX_ASPECT = 1.5
+# The spacing is measured from at most this many dots to all of them (a distance matrix of a
+# few thousand dots squared would be hundreds of MB).
+SPACING_SAMPLE = 300
+
+
+@dataclass(frozen=True)
+class DotPattern:
+    # Dot pixels grown by the spacing between dots: the desk between them.
+    cover: npt.NDArray[np.bool_]
+    # Median distance from a dot's centre to the nearest other dot's, in the region's pixels.
+    spacing: float
+
+
+def find_dot_pattern(region: npt.NDArray[np.bool_], filled: npt.NDArray[np.uint8]) -> DotPattern | None:
+    """The dot pattern that riddles ``region`` (its holes are ``filled`` less the region), or None."""
+    holes = ((filled > 0) & ~region).astype(np.uint8)
+    _, labels, stats, centroids = cv2.connectedComponentsWithStats(holes, connectivity=8)
+    areas = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
+    widths = stats[:, cv2.CC_STAT_WIDTH].astype(np.float64)
+    heights = stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
+    sized = areas >= MIN_HOLE_AREA
+    sized[0] = False  # the background
+    if np.count_nonzero(sized) < MIN_DOTS:
+        return None
+    middle = float(np.median(areas[sized]))
+    aspect = widths / heights
+    dots = (
+        sized
+        & (areas >= 0.5 * middle)
+        & (areas <= 2.0 * middle)
+        & (areas >= DOT_FILL * widths * heights)
+        & (aspect >= 1.0 / DOT_MAX_ASPECT)
+        & (aspect <= DOT_MAX_ASPECT)
+    )
+    count = int(np.count_nonzero(dots))
+    if count < MIN_DOTS or count < DOT_SHARE * np.count_nonzero(sized):
+        return None
+    spacing = _spacing(np.asarray(centroids[dots], np.float64))
+    # Grown by the spacing, the dots cover the desk between them; the sheet, clear of dots, stays.
+    size = max(3, int(round(spacing)) | 1)
+    grown = cv2.dilate(dots[labels].astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+    return DotPattern(cover=grown > 0, spacing=spacing)
+
+
+def _spacing(centres: npt.NDArray[np.float64]) -> float:
+    """Median distance from a dot to its nearest neighbour (from an evenly spread sample of dots)."""
+    step = max(1, len(centres) // SPACING_SAMPLE)
+    sample = centres[::step]
+    distances = np.sqrt(((sample[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2))
+    # Each sampled dot's distance to itself is 0: the nearest other dot is the second smallest.
+    nearest = np.partition(distances, 1, axis=1)[:, 1]
+    return float(np.median(nearest))
