@@ -1013,3 +1013,13 @@ def test_a_number_written_steeply_between_level_ones_stays_whole(
     # degrees): the line's course, fitted through the level numbers, points far below its last digits.
     page, _ = page_with(["141", "78304", "268"], clear_digits, seed=seed, rises=[0.05, 0.45, 0.3])
     assert read_text(recognizer, page) == "141 78304 268"
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_number_stepping_over_half_a_digit_per_digit_stays_whole(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], seed: int
+) -> None:
+    # As on a sticky note lying 30 degrees from the page under it, which set the skew: each digit
+    # sits 0.55 of a digit's height above the one before, more than half a height.
+    page, _ = page_with(["141", "7830", "268"], clear_digits, seed=seed, rises=[0.0, 0.55, 0.0])
+    assert read_text(recognizer, page) == "141 7830 268"
