@@ -173,22 +173,25 @@ class Layout:
 
 def lay_out_lines(mask: Image, digit_height: float) -> Layout:
     """Remove rules, find atoms and chain them into text lines (leaving out lines of small print)."""
-    rules = remove_rules(mask, digit_height)
-    components = find_components(rules.mask)
-    # With the rules gone, digits stand alone: measure them again on the same components.
-    height = estimate_digit_height(components, mask.shape[0]) or digit_height
+    rules, components, height = _without_rules(mask, digit_height)
     if rules.grids and height < REMEASURED_SHARE * digit_height:
         # On a form, digits joined to their boxes were measured with the boxes: too tall. A box
         # sized for one digit is narrower than that height, so it passed for a digit's loop and
         # stayed, its digit unread. Measured without the boxes, the height finds it.
-        rules = remove_rules(mask, height)
-        components = find_components(rules.mask)
-        height = estimate_digit_height(components, mask.shape[0]) or height
+        rules, components, height = _without_rules(mask, height)
     atoms = build_atoms(components, height, rules.rules)
     lines = chain_lines(atoms, height)
     lines = [line for line in lines if max(a.h for a in line) >= SMALL_LINE_SHARE * height]
     line_heights = [_line_height([a.h for a in line], height) for line in lines]
     return Layout(rules, components, lines, line_heights, height)
+
+
+def _without_rules(mask: Image, digit_height: float) -> tuple[RuleRemoval, Components, float]:
+    """Rules removed with ``digit_height``, the components left, and the digits' height measured on
+    them (with the rules gone, digits stand alone), ``digit_height`` if nothing looks like a digit."""
+    rules = remove_rules(mask, digit_height)
+    components = find_components(rules.mask)
+    return rules, components, estimate_digit_height(components, mask.shape[0]) or digit_height
 
 
 Judge = Callable[[Layout], float]

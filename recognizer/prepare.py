@@ -452,12 +452,13 @@ def _without_dotted_desk(
             continue
         rest = _filled([region & ~pattern.cover], region.shape)
         size = max(3, int(round(SHEET_OPENING * pattern.spacing)) | 1)
-        solid = cv2.morphologyEx(rest, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+        solid = cv2.morphologyEx(rest, cv2.MORPH_OPEN, kernel)
         count, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=4)
         large = np.flatnonzero(stats[1:count, cv2.CC_STAT_AREA] >= SHEET_MIN_SHARE * area) + 1
         if large.size:
             sheet = np.isin(labels, large)
-            margin = cv2.dilate(sheet.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+            margin = cv2.dilate(sheet.astype(np.uint8), kernel)
             sheet |= (margin > 0) & region
             result.append((sheet, light))
     return result or kept
