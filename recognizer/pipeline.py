@@ -50,8 +50,13 @@ __all__ = ["Layout", "Oriented", "Recognizer", "RecognizerOptions", "lay_out_lin
 # A page counts as turned by 90 degrees when its digits chain into lines this much
 # better sideways than upright.
 SIDEWAYS_EVIDENCE = 1.5
+# Between this and SIDEWAYS_EVIDENCE times better, the lines do not settle it (a sideways page
+# also turned 15-20 degrees, past what the skew search reaches, chains poorly both ways): it is
+# read upright and sideways, and the way that reads more like digits is kept.
+SIDEWAYS_HINT = 1.2
 # Pages whose digits already run in lines of this many are not looked at sideways (saves time).
-UPRIGHT_ENOUGH = 2.5
+# Turned 15-20 degrees, a sideways page's digits still chain upright into runs of 2.5-3.
+UPRIGHT_ENOUGH = 3.0
 NUMBER_GAP_FOR_STRUCTURE = 0.8
 # In a small picture, an upright stroke more than this many times the measured digit height is
 # a lone 1 the height was not measured from (see _prepare_turned).
@@ -215,7 +220,7 @@ def orient(
     if rotation is None and options.detect_rotation and judge is not None:
         upright = _line_structure(layout)
         if upright < UPRIGHT_ENOUGH and sum(len(line) for line in layout.lines) >= MIN_SHAPES_TO_TURN:
-            turned = _turn_sideways(frame, options, mask, upright, judge)
+            turned = _turn_sideways(frame, options, mask, layout, judge)
             if turned is not None:
                 return turned
     return Oriented(mask, transform, layout, rotation or 0, skew)
@@ -273,12 +278,13 @@ def _straighten(
 
 
 def _turn_sideways(
-    frame: Frame, options: RecognizerOptions, mask: Image, upright: float, judge: Judge
+    frame: Frame, options: RecognizerOptions, mask: Image, upright_layout: Layout, judge: Judge
 ) -> Oriented | None:
     """The page turned by 90 or 270 degrees, if it reads as lying sideways; None if it is upright.
 
     Whether it lies sideways is told cheaply, from the upright ``mask`` turned; only a page
-    that does is prepared again from the turned image, straightened and read both ways round.
+    that may is prepared again from the turned image, straightened and read both ways round
+    (and, when its lines leave it in doubt, upright too).
     """
     quarter, _ = rotate_quarter(mask, 1)
     height = measure_digit_height(quarter)
@@ -286,7 +292,8 @@ def _turn_sideways(
         return None
     # Lines run the same way at 90 and 270 degrees: one layout tells whether the page is sideways.
     sideways = _line_structure(lay_out_lines(quarter, height))
-    if sideways < 2.0 or sideways <= SIDEWAYS_EVIDENCE * upright:
+    upright = _line_structure(upright_layout)
+    if sideways < 2.0 or sideways <= SIDEWAYS_HINT * upright:
         return None
     prepared = _prepare_turned(frame, 1, options)
     if prepared is None:
@@ -299,7 +306,10 @@ def _turn_sideways(
     upside_down, back = rotate_quarter(turned, 2)
     candidates.append(Oriented(upside_down, transform.then(back), lay_out_lines(upside_down, height), 270, skew))
     # 90 or 270: digits upside down read poorly, so keep the way round that reads better.
-    return max(candidates, key=lambda oriented: judge(oriented.layout))
+    score, best = max(((judge(oriented.layout), oriented) for oriented in candidates), key=lambda pair: pair[0])
+    if sideways <= SIDEWAYS_EVIDENCE * upright and judge(upright_layout) >= score:
+        return None
+    return best
 
 
 class Recognizer:
