@@ -760,6 +760,42 @@ def test_faint_digits_beside_a_brown_desk_as_rough_as_the_sheet(
     assert read_text(recognizer, photo) == "4096 317"
 
 
+def on_grained_wood(sheet: np.ndarray, seed: int) -> np.ndarray:
+    """A noisy photo of ``sheet``, as buff paper, lying on mid-brown wood whose grain runs down the
+    picture (left: 0.63 as light as the sheet and 3 times rougher) beside a dark desk (right)."""
+    rng = np.random.default_rng(seed)
+    height, width = sheet.shape
+    wood_width = int(width * 1.6)
+    photo = np.empty((height, wood_width + width // 2, 3), np.float32)
+    photo[:] = (30, 35, 40)  # BGR
+    wood = np.empty((height, wood_width, 3), np.float32)
+    wood[:] = (100, 135, 170)
+    for _ in range(wood_width // 2):
+        x, top = int(rng.integers(0, wood_width)), int(rng.integers(-height // 2, height))
+        bottom = top + int(rng.integers(height // 6, height))
+        cv2.line(wood, (x, top), (x + int(rng.integers(-3, 4)), bottom), (70, 100, 130), int(rng.integers(1, 3)))
+    photo[:, :wood_width] = cv2.GaussianBlur(wood, (0, 0), 2.0)
+    buff = np.array((185, 215, 230), np.float32) / 245.0
+    photo[:, wood_width - width : wood_width] = sheet[:, :, None] * buff
+    photo += rng.normal(0.0, 8.0, photo.shape)
+    return np.asarray(photo.clip(0, 255), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_the_grain_of_wood_nearly_as_light_as_the_sheet_is_not_taken_for_paper(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], seed: int
+) -> None:
+    """Mid-brown wood a little lighter than DESK_LIGHTNESS of a buff sheet passed for paper, and its
+    grain read as 1s: wood is of another colour than the sheet and far rougher, so it is desk."""
+    page, _ = page_with(["4096", "317"], clear_digits, seed=seed)
+    photo = on_grained_wood(page, seed)
+    paper = paper_in_photo(photo)
+    sheet_left = int(page.shape[1] * 0.6)
+    assert paper[:, sheet_left + 50 : sheet_left + page.shape[1] - 50].mean() > 0.9, "the sheet is paper"
+    assert paper[:, : sheet_left - 20].mean() < 0.05, "the wood is not"
+    assert read_text(recognizer, photo) == "4096 317"
+
+
 def in_hard_shadow_from(sheet: np.ndarray, column: int, seed: int) -> np.ndarray:
     """A colour photo of ``sheet`` on a brown desk, cut off by the picture's right edge, the sheet
     right of ``column`` in a hard shadow that halves its light (and keeps its colour)."""
