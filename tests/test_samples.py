@@ -90,6 +90,16 @@ def test_a_forms_lone_boxes_are_read_beside_its_comb_fields(recognizer: Recogniz
     assert amount in found[5], found
 
 
+def test_a_cheques_boxed_fields_are_read_on_its_security_pattern(recognizer: Recognizer) -> None:
+    """A cheque on a desk: its date and amount fields are white boxes their frames cut off from the
+    patterned cheque, so the paper found stopped short of them, and their digits were read as
+    the rim's. White and mostly smooth, with a few digits in them, they are paper."""
+    sample = next(s for s in load_samples(SAMPLES, ("photos",)) if s.path.name == "photo_008_tiny_cheque.jpg")
+    truth = [list(line) for line in sample.truth.lines]
+    assert truth == [["091021"], ["08"]]
+    assert recognizer.read(sample.frame).number_texts == truth
+
+
 def test_sheets_on_a_dotted_cloth_read_no_line_of_the_cloth(recognizer: Recognizer) -> None:
     """Two photos of a sheet on a polka-dot cloth (a dim pencil photo, and a sheet lying sideways):
     the cloth between its dots is as light and smooth as the sheet, so the two were taken for one
