@@ -220,7 +220,7 @@ def orient(
     if rotation is None and options.detect_rotation and judge is not None:
         upright = _line_structure(layout)
         if upright < UPRIGHT_ENOUGH and sum(len(line) for line in layout.lines) >= MIN_SHAPES_TO_TURN:
-            turned = _turn_sideways(frame, options, mask, layout, judge)
+            turned = _turn_sideways(frame, options, mask, layout, upright, judge)
             if turned is not None:
                 return turned
     return Oriented(mask, transform, layout, rotation or 0, skew)
@@ -278,9 +278,10 @@ def _straighten(
 
 
 def _turn_sideways(
-    frame: Frame, options: RecognizerOptions, mask: Image, upright_layout: Layout, judge: Judge
+    frame: Frame, options: RecognizerOptions, mask: Image, upright_layout: Layout, upright: float, judge: Judge
 ) -> Oriented | None:
     """The page turned by 90 or 270 degrees, if it reads as lying sideways; None if it is upright.
+    ``upright`` is ``upright_layout``'s line structure.
 
     Whether it lies sideways is told cheaply, from the upright ``mask`` turned; only a page
     that may is prepared again from the turned image, straightened and read both ways round
@@ -292,7 +293,6 @@ def _turn_sideways(
         return None
     # Lines run the same way at 90 and 270 degrees: one layout tells whether the page is sideways.
     sideways = _line_structure(lay_out_lines(quarter, height))
-    upright = _line_structure(upright_layout)
     if sideways < 2.0 or sideways <= SIDEWAYS_HINT * upright:
         return None
     prepared = _prepare_turned(frame, 1, options)

@@ -606,16 +606,22 @@ def test_the_way_round_that_reads_like_digits_wins() -> None:
     assert orientation_score([]) == 0.0
 
 
+def draw_grain(desk: np.ndarray, rng: np.random.Generator, streaks: int, colour: tuple[float, float, float]) -> None:
+    """Draws ``streaks`` streaks of wood grain of ``colour`` down ``desk`` (float BGR), in place."""
+    height, width = desk.shape[:2]
+    for _ in range(streaks):
+        x, top = int(rng.integers(0, width)), int(rng.integers(-height // 2, height))
+        bottom = top + int(rng.integers(height // 6, height))
+        thickness = int(rng.integers(1, 3))
+        cv2.line(desk, (x, top), (x + int(rng.integers(-3, 4)), bottom), colour, thickness)
+
+
 def pale_wood(height: int, width: int, seed: int) -> np.ndarray:
     """A colour picture (float BGR) of a pale wooden desk whose dark grain runs down the picture."""
     rng = np.random.default_rng(seed)
     desk = np.empty((height, width, 3), np.float32)
     desk[:] = (115, 165, 205)  # BGR
-    for _ in range(int(width * 0.6)):
-        x, top = int(rng.integers(0, width)), int(rng.integers(-height // 2, height))
-        bottom = top + int(rng.integers(height // 6, height))
-        thickness = int(rng.integers(1, 3))
-        cv2.line(desk, (x, top), (x + int(rng.integers(-3, 4)), bottom), (55.0, 95.0, 140.0), thickness)
+    draw_grain(desk, rng, int(width * 0.6), (55.0, 95.0, 140.0))
     return np.asarray(cv2.GaussianBlur(desk, (3, 3), 0))
 
 
@@ -770,10 +776,7 @@ def on_grained_wood(sheet: np.ndarray, seed: int) -> np.ndarray:
     photo[:] = (30, 35, 40)  # BGR
     wood = np.empty((height, wood_width, 3), np.float32)
     wood[:] = (100, 135, 170)
-    for _ in range(wood_width // 2):
-        x, top = int(rng.integers(0, wood_width)), int(rng.integers(-height // 2, height))
-        bottom = top + int(rng.integers(height // 6, height))
-        cv2.line(wood, (x, top), (x + int(rng.integers(-3, 4)), bottom), (70, 100, 130), int(rng.integers(1, 3)))
+    draw_grain(wood, rng, wood_width // 2, (70.0, 100.0, 130.0))
     photo[:, :wood_width] = cv2.GaussianBlur(wood, (0, 0), 2.0)
     buff = np.array((185, 215, 230), np.float32) / 245.0
     photo[:, wood_width - width : wood_width] = sheet[:, :, None] * buff
