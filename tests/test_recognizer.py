@@ -198,9 +198,9 @@ def test_grainy_hairline_sides_of_form_boxes_are_not_read_as_ones(
     assert read_text(recognizer, page) == number
 
 
-def print_label(page: np.ndarray, text: str, x: int, baseline: int) -> None:
+def print_label(page: np.ndarray, text: str, x: int, baseline: int, scale: float = 1.6) -> None:
     """A printed label, its letters spaced a little apart as on many forms (each its own shape)."""
-    font, scale, thickness = cv2.FONT_HERSHEY_DUPLEX, 1.6, 3
+    font, thickness = cv2.FONT_HERSHEY_DUPLEX, 3
     for letter in text:
         cv2.putText(page, letter, (x, baseline), font, scale, 30, thickness, cv2.LINE_AA)
         x += cv2.getTextSize(letter, font, scale, thickness)[0][0] + 6
@@ -214,6 +214,17 @@ def test_letters_of_a_printed_label_are_not_read_as_digits(
     pass for one: in a word whose other letters the decoder rejects, they are letters too."""
     page, _ = page_with(["4071", "38"], clear_digits, seed=0)
     print_label(page, label, 80, 160)
+    assert read_text(recognizer, page) == "4071 38"
+
+
+@pytest.mark.parametrize("label", ["Reading", "Reference"])
+def test_a_printed_word_whose_capitals_stand_three_quarters_of_a_digit_tall_is_not_read(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], label: str
+) -> None:
+    """Its capital, ascenders and descenders (42 px against digits of 56) each ended the row of
+    smaller letters, which was then too short to be a word, and the letters read as digits."""
+    page, _ = page_with(["4071", "38"], clear_digits, seed=0)
+    print_label(page, label, 80, 170, scale=1.9)
     assert read_text(recognizer, page) == "4071 38"
 
 
