@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from recognizer.segment import label_components
 
-__all__ = ["RuleRemoval", "long_runs", "remove_rules", "strip_long_runs"]
+__all__ = ["MIN_BOX_SIDE", "RuleRemoval", "long_runs", "remove_rules", "strip_long_runs"]
 
 # OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
 Image = npt.NDArray[Any]

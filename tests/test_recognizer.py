@@ -10,7 +10,7 @@ from recognizer.classifier import Classifier
 from recognizer.decode import Candidate, DecodedLine
 from recognizer.geometry import is_small, light_on_dark, paper_to_the_edges
 from recognizer.group import Span, rows
-from recognizer.pipeline import Recognizer, orientation_score
+from recognizer.pipeline import Recognizer, lay_out_lines, orientation_score
 from recognizer.prepare import find_paper, prepare, without_clipped_shapes
 from recognizer.reading import Frame
 from recognizer.segment import Atom, chain_lines, estimate_digit_height, find_components, lone_stroke_height
@@ -1139,3 +1139,21 @@ def test_a_sheet_on_a_light_striped_cloth_is_found_in_dim_light_as_in_good_light
         assert inside.mean() > 0.95, "the sheet is paper"
         assert paper.mean() < 0.3, "the cloth is not"
         assert read_text(recognizer, photo) == "4096 317"
+
+
+@pytest.mark.parametrize("label", ["Home", "Moon"])
+def test_letters_are_not_taken_for_boxes_when_the_first_height_measured_was_the_labels(
+    clear_digits: dict[int, list[np.ndarray]], label: str
+) -> None:
+    """On a phone list of touching strings the page preparation measures the labels, not the
+    digits: half their height. Rules removed with that height took a label's o (14 px against
+    digits of 28, at half resolution) for a field of boxes; cut out, it left the H or M to be read
+    as a digit. Measured without rules the digits are twice as tall, and boxes too small for them
+    are looked for again with that height."""
+    page, _ = page_with(["4071", "3862"], clear_digits, seed=0)
+    page = np.roll(page, 200, axis=1)
+    cv2.putText(page, label, (60, 300), cv2.FONT_HERSHEY_DUPLEX, 1.6, 30, 2, cv2.LINE_AA)
+    inked = prepare(page)
+    layout = lay_out_lines(inked.mask, inked.digit_height / 2)
+    assert layout.rules.grids == []
+    assert [len(line) for line in layout.lines] == [8]
