@@ -191,8 +191,8 @@ def lay_out_lines(mask: Image, digit_height: float) -> Layout:
         min(w, h) < MIN_BOX_SIDE * height for _, _, w, h in rules.grids
     ):
         # Measured too small before the rules went (on the letters of a label, say), the height let
-        # a row of closed letters pass for a field of boxes (Tom's o and m, 14 px tall beside digits
-        # of 34). Their removal cut the label, whose letters then made no word and read as digits.
+        # a label's closed letters pass for a field of boxes (an o, 14 px tall beside digits of 34).
+        # Their removal cut the label, whose other letters then made no word and read as digits.
         rules, components, height = _without_rules(mask, height)
     atoms = build_atoms(components, height, rules.rules)
     lines = chain_lines(atoms, height)

@@ -101,17 +101,19 @@ GROWTH_STEPS = 12
 # is larger) or more is clipped by the rim (see without_clipped_shapes). A digit written near the
 # edge touches it at a point, if at all. Errors on both sets: 1,195 -> 1,177 (0.5: 1,186).
 CLIPPED_SHARE = 0.3
-# Paper detection on the thumbnail: colour-gradient level that counts as an edge, the
-# smallest region worth calling paper, and how light it must be against the lightest part.
+# Paper detection on the thumbnail: colour-gradient level that counts as an edge in a well-lit
+# picture, the smallest region worth calling paper, and how light it must be against the lightest part.
 PAPER_EDGE = 40.0
 PAPER_MIN_SHARE = 0.02
 PAPER_MIN_LIGHTNESS = 0.45
-# PAPER_EDGE holds for a picture whose lightest part (98th percentile of L, 0-255) is this light.
-# In dim light every edge is weaker in proportion to the light falling on it, so the level is
-# lowered with it: at 0.35 of that light, a desk's cloth 0.87 as light as the sheet no longer
-# made an edge against it, passed for paper with it, and its stripes read as 1s. Errors over
-# the samples and three seed-7 sets made with OpenCV 5.0, 5.1 and 4.14 (788 pictures):
-# 3,818 -> 3,686, dim pencil 296 -> 160 (200: 3,754; 300: 3,791, as well-lit photos change too).
+# PAPER_EDGE holds for a picture whose lightest part (98th percentile of the lightness: L, 0-255,
+# or the grey level of a grey picture) is this light. In dim light every edge is weaker, roughly in
+# proportion to the light falling on it (L is not linear in it), so the level is lowered with it:
+# at 0.35 of that light, a desk's cloth 0.87 as light as the sheet no longer made an edge against
+# it, passed for paper with it, and its stripes read as 1s. Errors over the samples and three
+# seed-7 sets made with OpenCV 5.0, 5.1 and 4.14 (788 pictures): 3,818 -> 3,686, dim pencil
+# 296 -> 160 (200: 3,754; 300: 3,791, as well-lit photos change too). No floor: at a tenth of the
+# light the sheet on that cloth is still found, and a floor at a quarter lost it there.
 WELL_LIT_PAPER = 250.0
 # Above this many blobs, clearing them pixel by pixel through the label image is quicker than box by box.
 MANY_BLOBS = 40

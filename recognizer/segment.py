@@ -65,16 +65,19 @@ TALL_MIN_FILL = 0.12
 MIN_FILL = 0.1
 # A piece of a broken digit lies at most this many digit heights to the side of the rest of it.
 BESIDE_GAP = 0.3
-# Printed words (see _printed_words): letters under WORD_LETTER_HEIGHT digit heights, at most
-# WORD_LETTER_GAP apart (overlapping by up to WORD_OVERLAP: italic or kerned print), at least
-# WORD_MIN_LETTERS in a row, under half of them within RULE_REACH px of a removed rule.
+# Printed words (see _printed_words): letters under WORD_LETTER_HEIGHT digit heights (or under
+# WORD_TALL_LETTER, below), at most WORD_LETTER_GAP apart (overlapping by up to WORD_OVERLAP:
+# italic or kerned print), at least WORD_MIN_LETTERS in a row, under half of them within
+# RULE_REACH px of a removed rule.
 WORD_LETTER_HEIGHT = 0.6
 # Capitals, ascenders and descenders stand taller than a word's other letters: in a word of which
 # at least half the letters are under WORD_LETTER_HEIGHT, letters up to WORD_TALL_LETTER count too.
 # Before, each such letter ended the word, and a title whose capitals and ascenders stood 0.75 of
 # a digit tall split into runs too short to be words, read as digits (Sample register as 38111113
-# 13813131). Errors over the samples and three seed-7 sets (788 pictures): 3,686 -> 3,598
-# (1.0: 3,644; a word's median height under WORD_LETTER_HEIGHT instead: 3,600).
+# 13813131). Errors over the samples and three seed-7 sets (788 pictures): 3,686 -> 3,598 (1.0:
+# 3,644; a word's median height under WORD_LETTER_HEIGHT instead: 3,600). The price: a shape up to
+# WORD_TALL_LETTER tall close beside a word (a small digit written right after a label) may be taken
+# into it. Six pictures of the four sets lost 1-3 characters each (11 in all; 99 gained elsewhere).
 WORD_TALL_LETTER = 0.8
 WORD_LETTER_GAP = 0.15
 WORD_OVERLAP = 0.05
@@ -288,11 +291,13 @@ def _printed_words(atoms: list[Atom], height: float, rules: Image | None) -> set
     once the edge is removed, but each touches where it was: a row of which half or more touch
     ``rules`` is no word (a line of print may start at a rule: the edge of a printed page).
     """
-    small = sorted((i for i, atom in enumerate(atoms) if atom.h < WORD_TALL_LETTER * height), key=lambda i: atoms[i].x)
-    lefts = [atoms[i].x for i in small]
+    letter_sized = sorted(
+        (i for i, atom in enumerate(atoms) if atom.h < WORD_TALL_LETTER * height), key=lambda i: atoms[i].x
+    )
+    lefts = [atoms[i].x for i in letter_sized]
     taken: set[int] = set()
     words: set[int] = set()
-    for start in small:
+    for start in letter_sized:
         if start in taken:
             continue
         word = [start]
@@ -302,7 +307,11 @@ def _printed_words(atoms: list[Atom], height: float, rules: Image | None) -> set
             first = bisect.bisect_left(lefts, last.right - WORD_OVERLAP * height)
             end = bisect.bisect_right(lefts, last.right + WORD_LETTER_GAP * height)
             following = next(
-                (small[k] for k in range(first, end) if small[k] not in taken and _side_by_side(atoms[small[k]], last)),
+                (
+                    letter_sized[k]
+                    for k in range(first, end)
+                    if letter_sized[k] not in taken and _side_by_side(atoms[letter_sized[k]], last)
+                ),
                 None,
             )
             if following is None:

@@ -221,8 +221,8 @@ def test_letters_of_a_printed_label_are_not_read_as_digits(
 def test_a_printed_word_whose_capitals_stand_three_quarters_of_a_digit_tall_is_not_read(
     recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], label: str
 ) -> None:
-    """Its capital, ascenders and descenders (42 px against digits of 56) each ended the row of
-    smaller letters, which was then too short to be a word, and the letters read as digits."""
+    """Its capital, ascenders and descenders (about 40 px against digits of 56) each ended a row of
+    smaller letters: the rows too short to be words, and the tall letters between them, read as digits."""
     page, _ = page_with(["4071", "38"], clear_digits, seed=0)
     print_label(page, label, 80, 170, scale=1.9)
     assert read_text(recognizer, page) == "4071 38"
@@ -1111,7 +1111,7 @@ def test_a_number_stepping_over_half_a_digit_per_digit_stays_whole(
 
 def on_striped_cloth(sheet: np.ndarray, seed: int, light: float) -> np.ndarray:
     """A photo of ``sheet`` (in the middle quarter) on a cloth of blue and light grey stripes, the grey
-    0.87 as light as the sheet; ``light`` is the share of full light falling on the scene."""
+    205 (0.87 as light as a sheet of 235); ``light`` is the share of full light falling on the scene."""
     rng = np.random.default_rng(seed)
     height, width = sheet.shape
     photo = np.empty((height * 2, width * 2, 3), np.float32)
@@ -1146,10 +1146,11 @@ def test_letters_are_not_taken_for_boxes_when_the_first_height_measured_was_the_
     clear_digits: dict[int, list[np.ndarray]], label: str
 ) -> None:
     """On a phone list of touching strings the page preparation measures the labels, not the
-    digits: half their height. Rules removed with that height took a label's o (14 px against
-    digits of 28, at half resolution) for a field of boxes; cut out, it left the H or M to be read
-    as a digit. Measured without rules the digits are twice as tall, and boxes too small for them
-    are looked for again with that height."""
+    digits: half their height. Here that first height is given by hand, half what the preparation
+    measures. Rules removed with it took a label's o (14 px against digits of 28, at half
+    resolution) for a field of boxes; cut out, it left the H or M to be read as a digit. Measured
+    without rules the digits are twice as tall, and boxes too small for them are looked for again
+    with that height."""
     page, _ = page_with(["4071", "3862"], clear_digits, seed=0)
     page = np.roll(page, 200, axis=1)
     cv2.putText(page, label, (60, 300), cv2.FONT_HERSHEY_DUPLEX, 1.6, 30, 2, cv2.LINE_AA)
