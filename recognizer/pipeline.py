@@ -50,6 +50,12 @@ __all__ = ["Layout", "Oriented", "Recognizer", "RecognizerOptions", "lay_out_lin
 # A page counts as turned by 90 degrees when its digits chain into lines this much
 # better sideways than upright.
 SIDEWAYS_EVIDENCE = 1.5
+# Which way round a page reads (see orientation_score): the share of its shapes read with this
+# confidence or more, and the weight of the mean confidence that breaks ties between equal shares.
+# Errors over the samples and three seed-7 sets: 3,580 -> 3,525 (the mean of the squared
+# confidences instead: the same; the mean alone read two sideways photos upside down).
+SURE_READ = 0.9
+TIE_BREAK = 1e-3
 # Between this and SIDEWAYS_EVIDENCE times better, the lines do not settle it (a sideways page
 # also turned 15-20 degrees, past what the skew search reaches, chains poorly both ways): it is
 # read upright and sideways, and the way that reads more like digits is kept.
@@ -114,18 +120,26 @@ class _Decoded:
 
 
 def orientation_score(lines: list[DecodedLine]) -> float:
-    """How digit-like a decoding reads, to pick between orientations: its digits' confidences
-    summed over every shape it found, each shape not read as a digit counting 0.
+    """How digit-like a decoding reads, to pick between orientations: the share of every shape it
+    found that is read as a digit with SURE_READ confidence or more (the mean confidence, every
+    shape not read as a digit counting 0, breaks ties).
 
     Both ways round hold the same ink; upside down, digits are read less surely and more shapes
     are not digits at all. A sum (less half a point per shape not read as a digit) grew with how
     many shapes passed for digits upside down and read one sideways photo in 17 upside down; a
     mean over the digits alone would favour a way round that keeps only a few sure shapes (0, 1
-    and 8 look the same upside down). This picks all 17 right.
+    and 8 look the same upside down). The mean over every shape picked 40 of the 42 sideways photos
+    of four sets that come to this choice: upside down, two pages with tables or printed labels
+    read almost as surely on average (0.738 against 0.723), but far fewer of their shapes surely
+    (0.59 against 0.72). The share of sure shapes picks all 42, none by less than 0.05 (the mean's
+    narrowest right pick: 0.006).
     """
     confidences = [c.confidence for line in lines for c in line.candidates]
     shapes = len(confidences) + sum(line.rejected for line in lines)
-    return float(sum(confidences)) / shapes if shapes else 0.0
+    if not shapes:
+        return 0.0
+    sure = sum(confidence >= SURE_READ for confidence in confidences)
+    return (sure + TIE_BREAK * float(sum(confidences))) / shapes
 
 
 def _digits_in(atom: Atom, height: float) -> int:

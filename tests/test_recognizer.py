@@ -617,6 +617,17 @@ def test_the_way_round_that_reads_like_digits_wins() -> None:
     assert orientation_score([]) == 0.0
 
 
+def test_upside_down_shapes_read_fairly_surely_on_average_do_not_win() -> None:
+    """A page with a table or printed labels: the right way round, most shapes are read surely and a
+    few not at all; upside down, every shape passes for a digit, none of them surely. Their mean
+    confidence is the higher (0.80 against 0.79), and read two such photos upside down."""
+    right_way_round = decoding([0.97] * 8 + [0.3] * 3, 0)
+    upside_down = decoding([0.8] * 11, 0)
+    assert orientation_score(right_way_round) > orientation_score(upside_down)
+    # Equal shares of sure shapes: the surer on average wins.
+    assert orientation_score(decoding([0.97] * 4, 1)) > orientation_score(decoding([0.92] * 4, 1))
+
+
 def draw_grain(desk: np.ndarray, rng: np.random.Generator, streaks: int, colour: tuple[float, float, float]) -> None:
     """Draws ``streaks`` streaks of wood grain of ``colour`` down ``desk`` (float BGR), in place."""
     height, width = desk.shape[:2]
