@@ -619,7 +619,7 @@ def test_the_way_round_that_reads_like_digits_wins() -> None:
 
 def test_upside_down_shapes_read_fairly_surely_on_average_do_not_win() -> None:
     """A page with a table or printed labels: the right way round, most shapes are read surely and a
-    few not at all; upside down, every shape passes for a digit, none of them surely. Their mean
+    few unclearly; upside down, every shape passes for a digit, none of them surely. Their mean
     confidence is the higher (0.80 against 0.79), and read two such photos upside down."""
     right_way_round = decoding([0.97] * 8 + [0.3] * 3, 0)
     upside_down = decoding([0.8] * 11, 0)
