@@ -199,23 +199,29 @@ class Layout:
 def lay_out_lines(mask: Image, digit_height: float) -> Layout:
     """Remove rules, find atoms and chain them into text lines (leaving out lines of small print)."""
     rules, components, height = _without_rules(mask, digit_height)
-    if rules.grids and height < REMEASURED_SHARE * digit_height:
-        # On a form, digits joined to their boxes were measured with the boxes: too tall. A box
-        # sized for one digit is narrower than that height, so it passed for a digit's loop and
-        # stayed, its digit unread. Measured without the boxes, the height finds it.
-        rules, components, height = _without_rules(mask, height)
-    elif height * REMEASURED_SHARE > digit_height and any(
-        min(w, h) < MIN_BOX_SIDE * height for _, _, w, h in rules.grids
-    ):
-        # Measured too small before the rules went (on the letters of a label, say), the height let
-        # a label's closed letters pass for a field of boxes (an o, 14 px tall beside digits of 34).
-        # Their removal cut the label, whose other letters then made no word and read as digits.
+    if _boxes_found_with_wrong_height(rules, digit_height, height):
         rules, components, height = _without_rules(mask, height)
     atoms = build_atoms(components, height, rules.rules)
     lines = chain_lines(atoms, height)
     lines = [line for line in lines if max(a.h for a in line) >= SMALL_LINE_SHARE * height]
     line_heights = [_line_height([a.h for a in line], height) for line in lines]
     return Layout(rules, components, lines, line_heights, height)
+
+
+def _boxes_found_with_wrong_height(rules: RuleRemoval, used: float, measured: float) -> bool:
+    """Whether the fields of boxes found with the digit height ``used`` should be looked for again
+    with ``measured``, the height the digits have once the rules are gone."""
+    if not rules.grids:
+        return False
+    if measured < REMEASURED_SHARE * used:
+        # On a form, digits joined to their boxes were measured with the boxes: too tall. A box
+        # sized for one digit is narrower than that height, so it passed for a digit's loop and
+        # stayed, its digit unread. Measured without the boxes, the height finds it.
+        return True
+    # Measured too small before the rules went (on the letters of a label, say), the height let
+    # a label's closed letters pass for a field of boxes (an o, 14 px tall beside digits of 34).
+    # Their removal cut the label, whose other letters then made no word and read as digits.
+    return measured * REMEASURED_SHARE > used and any(min(w, h) < MIN_BOX_SIDE * measured for _, _, w, h in rules.grids)
 
 
 def _without_rules(mask: Image, digit_height: float) -> tuple[RuleRemoval, Components, float]:
