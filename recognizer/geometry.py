@@ -13,6 +13,7 @@ from recognizer.reading import Box
 
 __all__ = [
     "Transform",
+    "crop_like",
     "crop_to_ink",
     "estimate_skew",
     "rotate_mask",
@@ -121,7 +122,11 @@ def estimate_skew(mask: Image, digit_height: float) -> float:
 
 
 def rotate_mask(mask: Image, angle: float) -> tuple[Image, npt.NDArray[np.float64]]:
-    """Rotate a binary mask about its centre, growing the canvas; return it and the map back."""
+    """Rotate a binary mask about its centre, growing the canvas; return it and the map back.
+
+    Nearest-neighbour: an ink map of the same size, turned by the same angle, stays pixel for
+    pixel with its mask.
+    """
     height, width = mask.shape
     matrix = cv2.getRotationMatrix2D((width / 2.0, height / 2.0), angle, 1.0)
     cos_a, sin_a = abs(matrix[0, 0]), abs(matrix[0, 1])
@@ -236,3 +241,10 @@ def crop_to_ink(mask: Image, margin: int) -> tuple[Image, npt.NDArray[np.float64
     right, bottom = min(mask.shape[1], x + w + margin), min(mask.shape[0], y + h + margin)
     cropped = np.ascontiguousarray(mask[top:bottom, left:right])
     return cropped, np.array([[1.0, 0.0, float(left)], [0.0, 1.0, float(top)]])
+
+
+def crop_like(image: Image, back: npt.NDArray[np.float64], shape: tuple[int, ...]) -> Image:
+    """The same part of ``image`` (as large as the mask) that :func:`crop_to_ink` cut to ``shape``,
+    given the map back it returned."""
+    left, top = int(back[0, 2]), int(back[1, 2])
+    return np.ascontiguousarray(image[top : top + shape[0], left : left + shape[1]])

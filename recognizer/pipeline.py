@@ -21,6 +21,7 @@ from recognizer.decode import Candidate, DecodedLine, decode_lines
 from recognizer.geometry import (
     MIN_SKEW_DEGREES,
     Transform,
+    crop_like,
     crop_to_ink,
     estimate_skew,
     is_small,
@@ -196,11 +197,14 @@ class Layout:
     digit_height: float
 
 
-def lay_out_lines(mask: Image, digit_height: float) -> Layout:
-    """Remove rules, find atoms and chain them into text lines (leaving out lines of small print)."""
-    rules, components, height = _without_rules(mask, digit_height)
+def lay_out_lines(mask: Image, digit_height: float, ink: Image | None = None) -> Layout:
+    """Remove rules, find atoms and chain them into text lines (leaving out lines of small print).
+
+    ``ink``: the ink map under ``mask``, which tells strokes from the rules they lie along.
+    """
+    rules, components, height = _without_rules(mask, digit_height, ink)
     if _boxes_found_with_wrong_height(rules, digit_height, height):
-        rules, components, height = _without_rules(mask, height)
+        rules, components, height = _without_rules(mask, height, ink)
     atoms = build_atoms(components, height, rules.rules)
     lines = chain_lines(atoms, height)
     lines = [line for line in lines if max(a.h for a in line) >= SMALL_LINE_SHARE * height]
@@ -224,10 +228,10 @@ def _boxes_found_with_wrong_height(rules: RuleRemoval, used: float, measured: fl
     return measured * REMEASURED_SHARE > used and any(min(w, h) < MIN_BOX_SIDE * measured for _, _, w, h in rules.grids)
 
 
-def _without_rules(mask: Image, digit_height: float) -> tuple[RuleRemoval, Components, float]:
+def _without_rules(mask: Image, digit_height: float, ink: Image | None) -> tuple[RuleRemoval, Components, float]:
     """Rules removed with ``digit_height``, the components left, and the digits' height measured on
     them (with the rules gone, digits stand alone), ``digit_height`` if nothing looks like a digit."""
-    rules = remove_rules(mask, digit_height)
+    rules = remove_rules(mask, digit_height, ink)
     components = find_components(rules.mask)
     return rules, components, estimate_digit_height(components, mask.shape[0]) or digit_height
 
@@ -247,9 +251,9 @@ def orient(
     prepared = _prepare_turned(frame, (rotation or 0) // 90, options)
     if prepared is None:
         return None
-    mask, transform, digit_height = prepared
-    mask, transform, skew = _straighten(mask, transform, digit_height, options)
-    layout = lay_out_lines(mask, digit_height)
+    mask, ink, transform, digit_height = prepared
+    mask, ink, transform, skew = _straighten(mask, ink, transform, digit_height, options)
+    layout = lay_out_lines(mask, digit_height, ink)
     if rotation is None and options.detect_rotation and judge is not None:
         upright = _line_structure(layout)
         if upright < UPRIGHT_ENOUGH and sum(len(line) for line in layout.lines) >= MIN_SHAPES_TO_TURN:
@@ -259,8 +263,11 @@ def orient(
     return Oriented(mask, transform, layout, rotation or 0, skew)
 
 
-def _prepare_turned(frame: Frame, turns: int, options: RecognizerOptions) -> tuple[Image, Transform, float] | None:
-    """The frame's ink mask, prepared after turning the image ``turns`` quarter turns clockwise.
+def _prepare_turned(
+    frame: Frame, turns: int, options: RecognizerOptions
+) -> tuple[Image, Image, Transform, float] | None:
+    """The frame's ink mask and ink map, prepared after turning the image ``turns`` quarter turns
+    clockwise, with the map back to the frame and the digits' height.
 
     The image is turned before it is prepared, not the mask after: preparation measures
     the digits' height to choose its resolution and its filters, and on a page lying
@@ -292,22 +299,24 @@ def _prepare_turned(frame: Frame, turns: int, options: RecognizerOptions) -> tup
         height = max(height, lone_stroke_height(find_components(inked.mask), above=LONE_STROKE_SHARE * height))
     if height == 0.0:
         return None
-    return inked.mask, transform.then(Transform.scaling_step(inked.scale)), height
+    return inked.mask, inked.ink, transform.then(Transform.scaling_step(inked.scale)), height
 
 
 def _straighten(
-    mask: Image, transform: Transform, digit_height: float, options: RecognizerOptions
-) -> tuple[Image, Transform, float]:
-    """Deskew (when asked) and crop to the ink; the mask, its map back and the skew corrected."""
+    mask: Image, ink: Image, transform: Transform, digit_height: float, options: RecognizerOptions
+) -> tuple[Image, Image, Transform, float]:
+    """Deskew (when asked) and crop to the ink; the mask, the ink map turned and cropped alike,
+    their map back and the skew corrected."""
     skew = 0.0
     if options.correct_skew:
         skew = estimate_skew(mask, digit_height)
         if abs(skew) >= MIN_SKEW_DEGREES:
             mask, back = rotate_mask(mask, skew)
+            ink, _ = rotate_mask(ink, skew)
             transform = transform.then(back)
     # Cropped after the skew is measured and corrected, so that both see the whole frame.
     mask, back = crop_to_ink(mask, _margin(digit_height))
-    return mask, transform.then(back), skew
+    return mask, crop_like(ink, back, mask.shape), transform.then(back), skew
 
 
 def _turn_sideways(
@@ -331,13 +340,16 @@ def _turn_sideways(
     prepared = _prepare_turned(frame, 1, options)
     if prepared is None:
         return None
-    turned, transform, height = prepared
+    turned, ink, transform, height = prepared
     # Skew is measured again: on the page as it lay, rows ran across its lines of digits.
-    turned, transform, skew = _straighten(turned, transform, height, options)
-    candidates = [Oriented(turned, transform, lay_out_lines(turned, height), 90, skew)]
+    turned, ink, transform, skew = _straighten(turned, ink, transform, height, options)
+    candidates = [Oriented(turned, transform, lay_out_lines(turned, height, ink), 90, skew)]
     # 270 degrees is the straightened 90-degree page turned upside down.
     upside_down, back = rotate_quarter(turned, 2)
-    candidates.append(Oriented(upside_down, transform.then(back), lay_out_lines(upside_down, height), 270, skew))
+    ink_upside_down, _ = rotate_quarter(ink, 2)
+    candidates.append(
+        Oriented(upside_down, transform.then(back), lay_out_lines(upside_down, height, ink_upside_down), 270, skew)
+    )
     # 90 or 270: digits upside down read poorly, so keep the way round that reads better.
     score, best = max(((judge(oriented.layout), oriented) for oriented in candidates), key=lambda pair: pair[0])
     if sideways <= SIDEWAYS_EVIDENCE * upright and judge(upright_layout) >= score:

@@ -171,6 +171,9 @@ class InkMask:
     paper: Image | None
     threshold_low: int
     threshold_high: int
+    # The ink map the mask was thresholded from (same size): how much darker than its paper each
+    # pixel is. It tells a pen stroke from the lighter printed rule it lies along (rules.remove_rules).
+    ink: Image
 
 
 _table_builder: threading.Thread | None = None
@@ -834,7 +837,7 @@ def prepare(image: Image) -> InkMask:
         faint_relative = RELATIVE_INK
         pooled_mask, pooled_height, low, high = _digit_mask(pooled_ink, pooled_paper, faint_relative, grow=grainy)
     if pooled_height * 2.0 >= POOL_ABOVE_HEIGHT:
-        return InkMask(pooled_mask, scale / 2.0, pooled_height, pooled_paper, low, high)
+        return InkMask(pooled_mask, scale / 2.0, pooled_height, pooled_paper, low, high, pooled_ink)
     paper = None
     if pooled_paper is not None:
         paper = cv2.resize(pooled_paper, (smoothed.shape[1], smoothed.shape[0]), interpolation=cv2.INTER_NEAREST)
@@ -851,7 +854,7 @@ def prepare(image: Image) -> InkMask:
         if grain:
             ink, floor = blurred, blurred_floor
     mask, height, low, high = _digit_mask(ink, paper, faint_relative, floor, grow=grain)
-    return InkMask(mask, scale, height or pooled_height * 2.0, paper, low, high)
+    return InkMask(mask, scale, height or pooled_height * 2.0, paper, low, high, ink)
 
 
 def _digit_mask(

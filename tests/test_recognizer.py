@@ -108,6 +108,20 @@ def test_ruled_line_through_the_digits(recognizer: Recognizer, clear_digits: dic
     assert read_text(recognizer, page) == "52718 603"
 
 
+@pytest.mark.parametrize(("number", "height", "thickness"), [("2222", 28, 2), ("2522", 32, 3), ("7222", 28, 3)])
+def test_a_2_whose_base_lies_along_a_light_rule_keeps_it(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], number: str, height: int, thickness: int
+) -> None:
+    """Digits written on a grey ruled line, a 2's base along it: as thin as the rule and on its
+    course, the base went with the rule and the 2 read as a 7. The pen is darker than the print."""
+    page, _ = page_with([number], clear_digits, seed=2, gap=0.3, height=height)
+    printed = np.full(page.shape, 255, np.uint8)
+    rule_row = 300 - 1 - thickness // 2  # through the middle of the digits' lowest strokes
+    cv2.line(printed, (20, rule_row), (PAGE_WIDTH - 20, rule_row), 150, thickness)
+    # Ink over print: wherever both lie, the darker shows.
+    assert read_text(recognizer, np.minimum(page, printed)) == number
+
+
 @pytest.mark.parametrize(
     ("number", "seed"),
     [("77577", 0), ("57777", 0), ("57777", 2), ("2222", 0), ("2222", 1), ("2222", 2), ("52775", 2)],

@@ -90,6 +90,17 @@ def test_a_forms_lone_boxes_are_read_beside_its_comb_fields(recognizer: Recogniz
     assert amount in found[5], found
 
 
+def test_digits_running_along_the_light_lines_of_a_forms_boxes_keep_those_strokes(recognizer: Recognizer) -> None:
+    """The form's boxes are printed in grey; digits written into them run along their lines (the
+    stem of a 7 down a box's side, a 0 against a divider). Taken out with the lines, those strokes
+    left "087102", "260?298" and "588?0244". The pen is darker than the print, which tells them apart."""
+    sample = next(s for s in load_samples(SAMPLES, ("pages",)) if s.path.name == "page_001_boxed_fields.jpg")
+    found = [number for line in recognizer.read(sample.frame).number_texts for number in line]
+    for number in ("0087102", "2602298", "58896244"):
+        assert number in sample.truth.numbers
+        assert number in found, found
+
+
 def test_a_cheques_boxed_fields_are_read_on_its_security_pattern(recognizer: Recognizer) -> None:
     """A cheque on a desk: its date and amount fields are white boxes their frames cut off from the
     patterned cheque, so the paper found stopped short of them, and their digits were read as
