@@ -586,6 +586,30 @@ def test_page_turned_sideways_is_read_upright(
     assert reading.text == "4071 3862 925"
 
 
+@pytest.mark.parametrize("turn", [cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_90_CLOCKWISE])
+def test_a_sideways_page_of_underlined_numbers_is_read_upright(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], turn: int
+) -> None:
+    """Numbers written on lines, lying sideways: each number and its line are one shape, a column
+    three digits tall. Measured on those, the digits seemed three times their height, the columns
+    close together beside it, and they chained into lines as an upright page's digits do: it was
+    read upright, and nothing or a 9 came out."""
+    rows = [["507", "2831"], ["964", "18"], ["3058", "462"], ["819", "5307"], ["26", "948"], ["7413", "605"]]
+    height = 28
+    strips = []
+    for index, numbers in enumerate(rows):
+        page, boxes = page_with(numbers, clear_digits, seed=index, gap=0.15, height=height)
+        first = 0
+        for number in numbers:
+            left, right = boxes[first][0], boxes[first + len(number) - 1][0] + boxes[first + len(number) - 1][2]
+            cv2.line(page, (left - 4, 301), (right, 301), 40, 2)
+            first += len(number)
+        strips.append(page[300 - height - 10 : 310])
+    sheet = cv2.copyMakeBorder(np.vstack(strips), 60, 60, 0, 0, cv2.BORDER_CONSTANT, value=245)
+    reading = recognizer.read(Frame(np.asarray(cv2.rotate(sheet, turn), dtype=np.uint8), "test"))
+    assert reading.number_texts == [list(numbers) for numbers in rows]
+
+
 def turned_by(image: np.ndarray, degrees: float) -> np.ndarray:
     """``image`` turned counter-clockwise by ``degrees`` on a canvas grown to hold all of it."""
     height, width = image.shape
