@@ -245,6 +245,6 @@ def crop_to_ink(mask: Image, margin: int) -> tuple[Image, npt.NDArray[np.float64
 
 def crop_like(image: Image, back: npt.NDArray[np.float64], shape: tuple[int, ...]) -> Image:
     """The same part of ``image`` (as large as the mask) that :func:`crop_to_ink` cut to ``shape``,
-    given the map back it returned."""
+    given the map back it returned: a view, as only a few of its pixels are read."""
     left, top = int(back[0, 2]), int(back[1, 2])
-    return np.ascontiguousarray(image[top : top + shape[0], left : left + shape[1]])
+    return image[top : top + shape[0], left : left + shape[1]]

@@ -146,11 +146,19 @@ def _line_bands(support: Image, mask: Image, height: float, ink: Image | None = 
         rows = np.arange(top, bottom)[:, None]
         inside = np.abs(rows - (y + course[None, :])) <= half
         if ink is not None:
-            level = np.percentile(ink[y + ys[alone[xs]], x + xs[alone[xs]]], RULE_LEVEL_PERCENTILE)
+            level = _percentile(ink[y + ys[alone[xs]], x + xs[alone[xs]]], RULE_LEVEL_PERCENTILE)
             inside &= ink[top:bottom, x : x + w] < STROKE_OVER_RULE * level
         window = bands[top:bottom, x : x + w]
         window |= (inside & (mask[top:bottom, x : x + w] > 0)).astype(np.uint8) * 255
     return bands
+
+
+def _percentile(values: npt.NDArray[Any], percentile: float) -> float:
+    """``np.percentile`` (linear), by partial sorting: a tenth of its time on a rule's few hundred pixels."""
+    position = percentile / 100.0 * (values.size - 1)
+    low, high = int(np.floor(position)), int(np.ceil(position))
+    around = np.partition(values, (low, high))
+    return float(around[low]) + (float(around[high]) - float(around[low])) * (position - low)
 
 
 def _straight_share(columns: npt.NDArray[np.int64], centres: npt.NDArray[np.float64]) -> float:
@@ -408,7 +416,8 @@ def remove_rules(mask: Image, digit_height: float, ink: Image | None = None) -> 
     ruled = _line_bands(_run_support(mask, length, horizontal=True), mask, height, ink)
     # Table columns and margins: the same, standing up.
     standing = np.ascontiguousarray(mask.T)
-    standing_ink = None if ink is None else np.ascontiguousarray(ink.T)
+    # A view: only the pixels along rules are read from it.
+    standing_ink = None if ink is None else ink.T
     columns = np.ascontiguousarray(
         _line_bands(_run_support(standing, length, horizontal=True), standing, height, standing_ink).T
     )
