@@ -268,7 +268,7 @@ def orient(
         if (upright is None or upright < UPRIGHT_ENOUGH) and sum(
             len(line) for line in layout.lines
         ) >= MIN_SHAPES_TO_TURN:
-            turned = _turn_sideways(frame, options, mask, layout, upright, judge)
+            turned = _turn_sideways(frame, options, mask, ink, layout, upright, judge)
             if turned is not None:
                 return turned
     return Oriented(mask, transform, layout, rotation or 0, skew)
@@ -337,11 +337,17 @@ def _straighten(
 
 
 def _turn_sideways(
-    frame: Frame, options: RecognizerOptions, mask: Image, upright_layout: Layout, upright: float | None, judge: Judge
+    frame: Frame,
+    options: RecognizerOptions,
+    mask: Image,
+    ink: Image,
+    upright_layout: Layout,
+    upright: float | None,
+    judge: Judge,
 ) -> Oriented | None:
     """The page turned by 90 or 270 degrees, if it reads as lying sideways; None if it is upright.
     ``upright`` is ``upright_layout``'s line structure, None when its shapes are columns of digits
-    (its lines then tell nothing, and the judge also reads it upright).
+    (its lines then tell nothing, and the judge also reads it upright). ``ink``: ``mask``'s ink map.
 
     Whether it lies sideways is told cheaply, from the upright ``mask`` turned; only a page
     that may is prepared again from the turned image, straightened and read both ways round
@@ -352,12 +358,10 @@ def _turn_sideways(
     if height == 0.0:
         return None
     # Lines run the same way at 90 and 270 degrees: one layout tells whether the page is sideways.
-    sideways = _line_structure(lay_out_lines(quarter, height))
-    if upright is None:
-        # As if in the doubt band: read sideways, and upright too.
-        upright = sideways / SIDEWAYS_EVIDENCE
-    if sideways < 2.0 or sideways <= SIDEWAYS_HINT * upright:
+    sideways = _line_structure(lay_out_lines(quarter, height, rotate_quarter(ink, 1)[0]))
+    if sideways < 2.0 or (upright is not None and sideways <= SIDEWAYS_HINT * upright):
         return None
+    in_doubt = upright is None or sideways <= SIDEWAYS_EVIDENCE * upright
     prepared = _prepare_turned(frame, 1, options)
     if prepared is None:
         return None
@@ -373,7 +377,7 @@ def _turn_sideways(
     )
     # 90 or 270: digits upside down read poorly, so keep the way round that reads better.
     score, best = max(((judge(oriented.layout), oriented) for oriented in candidates), key=lambda pair: pair[0])
-    if sideways <= SIDEWAYS_EVIDENCE * upright and judge(upright_layout) >= score:
+    if in_doubt and judge(upright_layout) >= score:
         return None
     return best
 

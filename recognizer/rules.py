@@ -46,10 +46,10 @@ FIT_TOLERANCE = 1e-9
 # rule's course this many times darker than the rule itself is a stroke lying along it, and stays:
 # the base of a 2 written on the line, which went with the line and left a 7. A rule is as dark as
 # this percentile of its pixels where it runs alone (no stroke beside it); a box's frame, as this
-# percentile of all its pixels (a few are under strokes). A black rule has no darker stroke (the map
-# stops at 255): it goes whole, as before. Errors over the samples and three seed-7 sets: 3,525 ->
-# 3,368 (rules alone: 3,422; the two levels 1.05 to 1.4 and the percentiles 65 to 99 tried; frames
-# below 1.0 of their 80th percentile stay in the mask: 4,588).
+# percentile of all its pixels (a few are under strokes). A rule too dark for anything to be 1.15
+# times darker (a level over 222: the map stops at 255) goes whole, as before. Errors over the
+# samples and three seed-7 sets: 3,525 -> 3,375 (rules alone: 3,422; the two levels 1.05 to 1.4 and
+# the percentiles 65 to 99 tried; at 0.95 of their 80th percentile, frames stayed in the mask: 4,588).
 STROKE_OVER_RULE = 1.15
 RULE_LEVEL_PERCENTILE = 95.0
 FRAME_LEVEL_PERCENTILE = 80.0
@@ -411,6 +411,7 @@ def remove_rules(mask: Image, digit_height: float, ink: Image | None = None) -> 
     ``ink``: the ink map ``mask`` was thresholded from; strokes darker than the rule they lie
     along are kept (see STROKE_OVER_RULE). Without it, every pixel of a rule's course goes.
     """
+    assert ink is None or ink.shape == mask.shape, "the ink map must lie pixel for pixel under the mask"
     height = max(8.0, digit_height)
     length = int(round(2.5 * height))
     ruled = _line_bands(_run_support(mask, length, horizontal=True), mask, height, ink)

@@ -610,6 +610,18 @@ def test_a_sideways_page_of_underlined_numbers_is_read_upright(
     assert reading.number_texts == [list(numbers) for numbers in rows]
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_an_upright_page_of_mostly_1s_stays_upright(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], seed: int
+) -> None:
+    """1s are tall thin shapes too: a page of them passes for columns of digits (TALL_SHAPES) and is
+    read both ways round; read sideways, its 1s are bars and few shapes read surely, so it stays."""
+    page, _ = page_with(["1111", "11", "171"], clear_digits, seed=seed)
+    reading = recognizer.read(Frame(page, "test"))
+    assert reading.rotation == 0
+    assert reading.text == "1111 11 171"
+
+
 def turned_by(image: np.ndarray, degrees: float) -> np.ndarray:
     """``image`` turned counter-clockwise by ``degrees`` on a canvas grown to hold all of it."""
     height, width = image.shape
