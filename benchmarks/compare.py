@@ -37,6 +37,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(REPOSITORY))
 
+from recognizer.allocator import keep_freed_buffers  # noqa: E402
 from recognizer.classifier import load_classifier, read_model_info  # noqa: E402
 from recognizer.decode import Candidate  # noqa: E402
 from recognizer.evaluation import MethodResult, Sample, load_samples, run_method  # noqa: E402
@@ -233,6 +234,7 @@ def main() -> None:
         "its accuracy is measured on all of them, from the same model outputs computed in one call",
     )
     args = parser.parse_args()
+    keep_freed_buffers()  # as `digits read` does
 
     samples: list[Sample] = load_samples(args.samples)
     if args.generated is not None:

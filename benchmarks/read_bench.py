@@ -23,6 +23,7 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 
+from recognizer.allocator import keep_freed_buffers  # noqa: E402
 from recognizer.classifier import load_classifier  # noqa: E402
 from recognizer.evaluation import load_samples, run_method  # noqa: E402
 from recognizer.pipeline import Recognizer  # noqa: E402
@@ -61,6 +62,7 @@ def main() -> None:
     if args.quick:
         args.repeats, args.cold_runs = 1, 1
 
+    keep_freed_buffers()  # as `digits read` does
     recognizer = Recognizer(load_classifier())
 
     def reader(frame: Frame) -> list[list[str]]:

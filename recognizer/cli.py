@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from recognizer.allocator import keep_freed_buffers
 from trainer.cli import register as register_trainer
 
 app = typer.Typer(
@@ -332,4 +333,6 @@ def subscribe(
 
 
 def main() -> None:
+    # Every command reads images: their arrays reuse freed memory rather than fresh pages.
+    keep_freed_buffers()
     app()

@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from recognizer.percentiles import percentiles_by_label
 from recognizer.rules import strip_long_runs
 from recognizer.segment import (
     MAX_STROKE_SHARE,
@@ -407,13 +408,21 @@ def _hulled(paper: Image, texture: Image, roughest: float, colour_of: _ColourOf 
     for contour in contours:
         cv2.fillPoly(hulled, [cv2.convexHull(contour)], 255)
     added = cv2.subtract(hulled, paper)
-    count, labels = cv2.connectedComponents(added, connectivity=4)
+    count, labels = cv2.connectedComponents(added, connectivity=4, ltype=cv2.CV_32S)
     filled = paper.copy()
+    if count <= 1:
+        return filled
+    # Each piece's texture quartile and median, for all pieces at once (a photo's hull adds dozens).
+    in_piece = labels > 0
+    piece_of: npt.NDArray[np.int32] = np.asarray(labels, np.int32)[in_piece]
+    roughness = texture[in_piece].astype(np.float64)
+    smoothest_quarters = percentiles_by_label(piece_of, roughness, count, 25.0)
+    medians = percentiles_by_label(piece_of, roughness, count, 50.0)
     for index in range(1, count):
-        piece = labels == index
-        smoothest_quarter, median = np.percentile(texture[piece], [25, 50])
+        smoothest_quarter, median = smoothest_quarters[index], medians[index]
         if median > roughest and (smoothest_quarter > roughest or median > HULL_MARKED_ROUGHNESS * roughest):
             continue
+        piece = labels == index
         if colour_of is not None and not colour_of(piece):
             continue
         filled[piece] = 255

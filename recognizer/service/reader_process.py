@@ -34,6 +34,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from recognizer.allocator import keep_freed_buffers
 from recognizer.classifier import Classifier, ModelInfo, Predictions
 from recognizer.pipeline import Recognizer, RecognizerOptions
 from recognizer.prepare import warm_up
@@ -118,6 +119,7 @@ def _child_main(connection: Connection, options: RecognizerOptions, info: ModelI
     # Measured here on the bundled video, one thread reads a frame in about the same wall time
     # and a fifth less CPU.
     cv2.setNumThreads(1)
+    keep_freed_buffers()  # a frame's arrays reuse the last frame's memory (see recognizer.allocator)
     warm_up()  # while the first frame is on its way
     recognizer = Recognizer(_RemoteClassifier(connection, info), options)
     frames = _FrameMemory()
