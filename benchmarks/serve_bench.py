@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import socket
 import subprocess
@@ -162,6 +163,67 @@ async def measure(
         server.wait(timeout=20)
 
 
+async def measure_alternating(
+    video: Path, subscribers: int, duration: float, phase: float, options: tuple[str, ...] = (), warmup: float = 3.0
+) -> tuple[list[float], list[float]]:
+    """p95 material with and without the crowd, from one server run: the other ``subscribers - 1``
+    connect for ``phase`` seconds, leave for ``phase`` seconds, and so on.
+
+    Two separate server runs differ by more than the crowd costs (the machine's load moves
+    from minute to minute); phases of one run share the same minute, the same server and the
+    same frames. Returns the latencies (s) of the measured subscriber without the crowd, and
+    of every subscriber with it. The first seconds of each phase (connecting, leaving) count
+    in neither.
+    """
+    port = free_port()
+    server = start_server(video, 1, port, options)
+    try:
+        await wait_until_up(port)
+        url = f"ws://127.0.0.1:{port}/streams/cam0"
+        sink = Latencies()
+        # Measured until the last phase ends (cancelled then): phases overrun ``duration`` by up to one cycle.
+        measured = asyncio.create_task(subscriber(url, 10 * (duration + 2 * phase) + warmup, sink, warmup))
+        await asyncio.sleep(warmup)
+        crowd: list[float] = []
+        windows: list[tuple[float, float, bool]] = []
+        started = time.time()
+        while time.time() - started < duration:
+            # The crowd's own clocks start when each has connected; its first 2 s are left out too.
+            load = await asyncio.create_subprocess_exec(
+                sys.executable,
+                __file__,
+                "--load",
+                url,
+                "--load-count",
+                str(subscribers - 1),
+                "--duration",
+                str(phase),
+                "--warmup",
+                "2.0",
+                stdout=asyncio.subprocess.PIPE,
+            )
+            crowd_from = time.time() + 3.0
+            output, _ = await load.communicate()
+            crowd += json.loads(output)
+            crowd_to = time.time()
+            windows.append((crowd_from, crowd_to, True))
+            await asyncio.sleep(phase)
+            windows.append((crowd_to + 2.0, time.time(), False))
+        measured.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await measured
+        alone: list[float] = []
+        for arrival, latency in zip(sink.arrivals, sink.values, strict=True):
+            for start, end, with_crowd in windows:
+                if start <= arrival <= end:
+                    (crowd if with_crowd else alone).append(latency)
+                    break
+        return alone, crowd
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
 def frames_per_second(sink: Latencies) -> float:
     if len(sink.arrivals) < 2:
         return 0.0
@@ -250,6 +312,19 @@ def main() -> None:
         "p95_all_subscribers_ms": round(float(np.percentile(everyone, 95)) * 1000, 1),
         "added_p95_ms": round(float(np.percentile(everyone, 95)) * 1000 - one.p(95), 1),
     }
+    # 10-s phases (at least 5 s: the crowd's first 3 s count in neither phase).
+    phase = min(10.0, max(5.0, args.duration / 4))
+    alone, with_crowd = asyncio.run(measure_alternating(args.video, 100, args.duration, phase, options))
+    alone_p95 = float(np.percentile(alone, 95)) * 1000 if alone else float("nan")
+    crowd_p95 = float(np.percentile(with_crowd, 95)) * 1000 if with_crowd else float("nan")
+    report["hundred_subscribers_alternating"] = {
+        "phase_seconds": phase,
+        "p95_alone_ms": round(alone_p95, 1),
+        "p95_all_subscribers_ms": round(crowd_p95, 1),
+        "added_p95_ms": round(crowd_p95 - alone_p95, 1),
+        "readings_alone": len(alone),
+        "readings_with_crowd": len(with_crowd),
+    }
     # Keeping up: every frame read (>= 28.5 readings/s of 30) with p95 latency <= 60 ms, on every stream.
     keeps_up = 1 if frames_per_second(one) >= 28.5 and one.p(95) <= 60.0 else 0
     capacity = [{"streams": 1, "worst_fps": round(frames_per_second(one), 1), "worst_p95_ms": round(one.p(95), 1)}]
@@ -273,6 +348,13 @@ def main() -> None:
     print(
         f"\n100 subscribers: p95 over all of them {hundred['p95_all_subscribers_ms']} ms, "
         f"{hundred['added_p95_ms']:+} ms against one subscriber."
+    )
+    alternating = report["hundred_subscribers_alternating"]
+    assert isinstance(alternating, dict)
+    print(
+        f"100 subscribers in one server run, {phase:.0f} s with them and {phase:.0f} s without by turns: p95 over all of them "
+        f"{alternating['p95_all_subscribers_ms']} ms, {alternating['added_p95_ms']:+} ms against the one alone "
+        f"({alternating['p95_alone_ms']} ms)."
     )
     one_stream = report["one_stream"]
     assert isinstance(one_stream, dict)

@@ -60,6 +60,9 @@ def test_serve_benchmark_measures_latency(tmp_path: Path) -> None:
     assert data["one_stream"]["p95_ms"] > 0
     assert data["hundred_subscribers"]["p95_all_subscribers_ms"] > 0
     assert "| 1 stream, 100 subscribers |" in result.stdout
+    alternating = data["hundred_subscribers_alternating"]
+    assert alternating["readings_alone"] > 0 and alternating["readings_with_crowd"] > 0
+    assert "100 subscribers in one server run" in result.stdout
 
 
 def test_hub_benchmark_compares_direct_and_queued_writes() -> None:
