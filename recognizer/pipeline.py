@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from recognizer.classifier import Classifier
-from recognizer.decode import Candidate, DecodedLine, decode_lines
+from recognizer.decode import DecodedLine, decode_lines
 from recognizer.geometry import (
     MIN_SKEW_DEGREES,
     Transform,
@@ -116,7 +116,8 @@ class RecognizerOptions:
     detect_rotation: bool = True
     correct_skew: bool = True
     # A shape the picture's edge cuts through is a half digit, or the desk, a sheet's edge or a
-    # shadow running out of the picture; read as a digit (most often a 1) it is worse than none.
+    # shadow running out of the picture; read as a digit (most often a 1) it is worse than none,
+    # and the rest of its number is not the number either: the number goes whole.
     drop_edge_digits: bool = True
     # A still picture may be a crop made around its writing (a field cut out of a form, a digit
     # drawn on an app's canvas): a small one that is paper to its edges is read set in a margin, and a tight crop keeps the
@@ -422,12 +423,11 @@ class Recognizer:
         return self._reading(frame, lines, started, oriented.rotation, oriented.skew)
 
     def _lines(self, decoded: _Decoded, transform: Transform) -> list[Line]:
-        by_line = (
-            self._without_edge_digits(decoded, transform)
-            if self.options.drop_edge_digits
-            else [line.candidates for line in decoded.lines]
+        kept = [line.candidates for line in decoded.lines if line.candidates]
+        cut_numbers_go = self.options.drop_edge_digits and not (
+            self.options.may_be_crop
+            and _is_tight_crop([transform.box(c.x, c.y, c.w, c.h) for line in kept for c in line], transform)
         )
-        kept = [candidates for candidates in by_line if candidates]
         spans = [Span.of_boxes([(c.x, c.y, c.w, c.h) for c in line]) for line in kept]
         lines: list[Line] = []
         for row in rows(spans, decoded.digit_height):
@@ -440,20 +440,11 @@ class Recognizer:
                 lambda c: transform.box(c.x, c.y, c.w, c.h),
                 self.options.min_confidence,
             )
+            if line is not None and cut_numbers_go:
+                line = _without_cut_numbers(line, transform)
             if line is not None:
                 lines.append(line)
         return lines
-
-    def _without_edge_digits(self, decoded: _Decoded, transform: Transform) -> list[list[Candidate]]:
-        """Each line's candidates less those the picture's edge cuts through (none, in a tight crop)."""
-        # Each candidate's box in the picture, mapped once for both tests.
-        boxes = [[transform.box(c.x, c.y, c.w, c.h) for c in line.candidates] for line in decoded.lines]
-        if self.options.may_be_crop and _is_tight_crop([box for line in boxes for box in line], transform):
-            return [line.candidates for line in decoded.lines]
-        return [
-            [c for c, box in zip(line.candidates, line_boxes, strict=True) if not _touches_edge(box, transform)]
-            for line, line_boxes in zip(decoded.lines, boxes, strict=True)
-        ]
 
     def _reading(self, frame: Frame, lines: list[Line], started: float, rotation: int, skew: float) -> Reading:
         return Reading(
@@ -486,6 +477,21 @@ def _is_tight_crop(boxes: list[Box], transform: Transform) -> bool:
     if not heights:
         return True
     return min(transform.width, transform.height) < TIGHT_CROP_HEIGHTS * float(np.median(heights))
+
+
+def _without_cut_numbers(line: Line, transform: Transform) -> Line | None:
+    """The line less its numbers the picture's edge cuts through (None if none is left).
+
+    A shape the edge cuts is half a digit (half a 4 reads as a 1), or the desk, a sheet's edge or
+    a shadow running out of the picture; the rest of its number is not the number either. A
+    camera drifting over a sheet saw "11900" as "1900" while its first 1 was half out of view;
+    the number is read whole once it is in view. Leaving out only the cut digit read the bundled
+    video's frames at 83.0% number precision and 8.0% CER, the whole number 84.5% and 7.3%.
+    """
+    numbers = tuple(
+        number for number in line.numbers if not any(_touches_edge(digit.box, transform) for digit in number.digits)
+    )
+    return Line(numbers) if numbers else None
 
 
 def _touches_edge(box: Box, transform: Transform) -> bool:

@@ -999,13 +999,21 @@ def test_empty_and_tiny_frames(recognizer: Recognizer) -> None:
     assert recognizer.read(Frame(np.zeros((3, 3), np.uint8), "tiny")).lines == ()
 
 
-def test_a_digit_cut_by_the_pictures_edge_is_left_out(
+def test_a_number_the_picture_edge_cuts_through_is_left_out_whole(
     recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]
 ) -> None:
-    # Half a 4 reads as a 1 (or a whole 4): a guess the user cannot tell from a reading.
-    page, boxes = page_with(["4071", "38"], clear_digits)
-    x, _, w, _ = boxes[0]
-    assert read_text(recognizer, page[:, x + w // 2 :]) == "071 38"
+    """A camera drifting over a sheet sees numbers half in view: the edge cuts through the first
+    digit of one and the last digit of another. The rest of either is not the number ("4072" is
+    no "072"), so both go; the number wholly in view between them stays. Before, only the cut
+    digit went, and the frame read "072 96 381"."""
+    page, boxes = page_with(["4072", "96", "3815"], clear_digits)
+    first, last = boxes[0], boxes[-1]
+    cut = page[:, first[0] + first[2] // 2 : last[0] + last[2] // 2]
+    whole = recognizer.read(Frame(page, "whole")).number_texts
+    assert whole == [["4072", "96", "3815"]]  # the digits themselves read right when all in view
+    assert recognizer.read(Frame(cut, "cut")).number_texts == [["96"]]
+    live = Recognizer(recognizer.classifier, live_recognizer_options(0.5))
+    assert live.read(Frame(np.dstack([cut] * 3), "frame")).number_texts == [["96"]]
 
 
 @pytest.mark.parametrize("margin", [0, 4, 28])
