@@ -12,6 +12,9 @@ With 100 subscribers, the measured subscriber runs in this process and the other
 would mostly measure how long that loop takes to get round to each of them.
 The 99 take each message as it comes without parsing its JSON (they only find
 `captured_at` in it), so what is measured is the server's cost of serving them.
+They are measured twice: in a server run of their own, and coming and going by
+turns (10-s phases) in one run while the same subscriber is measured with and
+without them, which the minute-to-minute load of a shared machine moves far less.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,9 +101,12 @@ async def subscriber(url: str, duration: float, sink: Latencies, warmup: float) 
 CAPTURED_AT = b'"captured_at":'
 
 
-async def raw_subscriber(url: str, duration: float, warmup: float, latencies: list[float]) -> None:
+async def raw_subscriber(
+    url: str, duration: float, warmup: float, latencies: list[float], connected: Callable[[], None] = lambda: None
+) -> None:
     """A subscriber that takes every message without parsing it: load on the server, not on this process."""
     async with connect(url, max_size=None) as connection:
+        connected()
         started = time.time()
         while time.time() - started < duration:
             try:
@@ -115,12 +122,19 @@ async def raw_subscriber(url: str, duration: float, warmup: float, latencies: li
             latencies.append(now - float(raw[at + len(CAPTURED_AT) : end]))
 
 
-def run_load(url: str, count: int, duration: float, warmup: float) -> None:
-    """Entry point of the load process: `count` raw subscribers; prints their latencies as JSON."""
+def run_load(url: str, count: int, duration: float, warmup: float, announce: bool = False) -> None:
+    """Entry point of the load process: `count` raw subscribers; prints their latencies as JSON
+    (and, with ``announce``, first a line "connected" once all of them are)."""
     latencies: list[float] = []
+    waiting = [count]
+
+    def connected() -> None:
+        waiting[0] -= 1
+        if announce and waiting[0] == 0:
+            print("connected", flush=True)
 
     async def everyone() -> None:
-        await asyncio.gather(*(raw_subscriber(url, duration, warmup, latencies) for _ in range(count)))
+        await asyncio.gather(*(raw_subscriber(url, duration, warmup, latencies, connected) for _ in range(count)))
 
     asyncio.run(everyone())
     print(json.dumps(latencies))
@@ -163,20 +177,29 @@ async def measure(
         server.wait(timeout=20)
 
 
+@dataclass
+class Alternating:
+    """Latencies (s) from :func:`measure_alternating`."""
+
+    alone: list[float]  # the measured subscriber, without the crowd
+    with_crowd: list[float]  # the same subscriber, with it
+    everyone: list[float]  # every subscriber, with the crowd
+
+
 async def measure_alternating(
     video: Path, subscribers: int, duration: float, phase: float, options: tuple[str, ...] = (), warmup: float = 3.0
-) -> tuple[list[float], list[float]]:
-    """p95 material with and without the crowd, from one server run: the other ``subscribers - 1``
-    connect for ``phase`` seconds, leave for ``phase`` seconds, and so on.
+) -> Alternating:
+    """One server run in which the other ``subscribers - 1`` connect for ``phase`` seconds, leave
+    for ``phase`` seconds, and so on, while one measured subscriber stays throughout.
 
     Two separate server runs differ by more than the crowd costs (the machine's load moves
     from minute to minute); phases of one run share the same minute, the same server and the
-    same frames. Returns the latencies (s) of the measured subscriber without the crowd, and
-    of every subscriber with it. The first seconds of each phase (connecting, leaving) count
-    in neither.
+    same frames, and the same subscriber is measured with and without. The first 2 s after
+    the crowd has connected, and after it has left, count in neither.
     """
     port = free_port()
     server = start_server(video, 1, port, options)
+    load: asyncio.subprocess.Process | None = None
     try:
         await wait_until_up(port)
         url = f"ws://127.0.0.1:{port}/streams/cam0"
@@ -184,11 +207,10 @@ async def measure_alternating(
         # Measured until the last phase ends (cancelled then): phases overrun ``duration`` by up to one cycle.
         measured = asyncio.create_task(subscriber(url, 10 * (duration + 2 * phase) + warmup, sink, warmup))
         await asyncio.sleep(warmup)
-        crowd: list[float] = []
+        everyone: list[float] = []
         windows: list[tuple[float, float, bool]] = []
         started = time.time()
         while time.time() - started < duration:
-            # The crowd's own clocks start when each has connected; its first 2 s are left out too.
             load = await asyncio.create_subprocess_exec(
                 sys.executable,
                 __file__,
@@ -196,15 +218,25 @@ async def measure_alternating(
                 url,
                 "--load-count",
                 str(subscribers - 1),
+                "--load-announce",
                 "--duration",
                 str(phase),
                 "--warmup",
                 "2.0",
                 stdout=asyncio.subprocess.PIPE,
             )
-            crowd_from = time.time() + 3.0
+            assert load.stdout is not None
+            async with asyncio.timeout(60):
+                announced = await load.stdout.readline()
+            if announced.strip() != b"connected":
+                raise RuntimeError(f"the crowd's process did not connect: {announced!r}")
+            # The crowd's own clocks also leave out their first 2 s.
+            crowd_from = time.time() + 2.0
             output, _ = await load.communicate()
-            crowd += json.loads(output)
+            if load.returncode != 0:
+                raise RuntimeError(f"the crowd's process failed with exit code {load.returncode}")
+            load = None
+            everyone += json.loads(output)
             crowd_to = time.time()
             windows.append((crowd_from, crowd_to, True))
             await asyncio.sleep(phase)
@@ -212,14 +244,18 @@ async def measure_alternating(
         measured.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await measured
-        alone: list[float] = []
+        result = Alternating(alone=[], with_crowd=[], everyone=everyone)
         for arrival, latency in zip(sink.arrivals, sink.values, strict=True):
             for start, end, with_crowd in windows:
                 if start <= arrival <= end:
-                    (crowd if with_crowd else alone).append(latency)
+                    (result.with_crowd if with_crowd else result.alone).append(latency)
                     break
-        return alone, crowd
+        result.everyone += result.with_crowd
+        return result
     finally:
+        if load is not None and load.returncode is None:
+            load.kill()
+            await load.wait()
         server.terminate()
         server.wait(timeout=20)
 
@@ -278,10 +314,11 @@ def main() -> None:
     parser.add_argument("--one-stream-only", action="store_true", help="measure only 1 stream with 1 subscriber")
     parser.add_argument("--load", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--load-count", type=int, default=99, help=argparse.SUPPRESS)
+    parser.add_argument("--load-announce", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--warmup", type=float, default=3.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load:
-        run_load(args.load, args.load_count, args.duration, args.warmup)
+        run_load(args.load, args.load_count, args.duration, args.warmup, args.load_announce)
         return
     options = tuple(args.serve_option)
 
@@ -314,16 +351,19 @@ def main() -> None:
     }
     # 10-s phases (at least 5 s: the crowd's first 3 s count in neither phase).
     phase = min(10.0, max(5.0, args.duration / 4))
-    alone, with_crowd = asyncio.run(measure_alternating(args.video, 100, args.duration, phase, options))
-    alone_p95 = float(np.percentile(alone, 95)) * 1000 if alone else float("nan")
-    crowd_p95 = float(np.percentile(with_crowd, 95)) * 1000 if with_crowd else float("nan")
+    alternating = asyncio.run(measure_alternating(args.video, 100, args.duration, phase, options))
+
+    def p95_ms(values: list[float]) -> float:
+        return round(float(np.percentile(values, 95)) * 1000, 1) if values else float("nan")
+
     report["hundred_subscribers_alternating"] = {
         "phase_seconds": phase,
-        "p95_alone_ms": round(alone_p95, 1),
-        "p95_all_subscribers_ms": round(crowd_p95, 1),
-        "added_p95_ms": round(crowd_p95 - alone_p95, 1),
-        "readings_alone": len(alone),
-        "readings_with_crowd": len(with_crowd),
+        "p95_alone_ms": p95_ms(alternating.alone),
+        "p95_with_crowd_ms": p95_ms(alternating.with_crowd),
+        "added_p95_ms": round(p95_ms(alternating.with_crowd) - p95_ms(alternating.alone), 1),
+        "p95_all_subscribers_ms": p95_ms(alternating.everyone),
+        "readings_alone": len(alternating.alone),
+        "readings_with_crowd": len(alternating.with_crowd),
     }
     # Keeping up: every frame read (>= 28.5 readings/s of 30) with p95 latency <= 60 ms, on every stream.
     keeps_up = 1 if frames_per_second(one) >= 28.5 and one.p(95) <= 60.0 else 0
@@ -349,12 +389,12 @@ def main() -> None:
         f"\n100 subscribers: p95 over all of them {hundred['p95_all_subscribers_ms']} ms, "
         f"{hundred['added_p95_ms']:+} ms against one subscriber."
     )
-    alternating = report["hundred_subscribers_alternating"]
-    assert isinstance(alternating, dict)
+    turns = report["hundred_subscribers_alternating"]
+    assert isinstance(turns, dict)
     print(
-        f"100 subscribers in one server run, {phase:.0f} s with them and {phase:.0f} s without by turns: p95 over all of them "
-        f"{alternating['p95_all_subscribers_ms']} ms, {alternating['added_p95_ms']:+} ms against the one alone "
-        f"({alternating['p95_alone_ms']} ms)."
+        f"100 subscribers in one server run, {phase:.0f} s with them and {phase:.0f} s without by turns: the same "
+        f"subscriber's p95 {turns['p95_with_crowd_ms']} ms with them against {turns['p95_alone_ms']} ms alone, "
+        f"{turns['added_p95_ms']:+} ms (p95 over all 100: {turns['p95_all_subscribers_ms']} ms)."
     )
     one_stream = report["one_stream"]
     assert isinstance(one_stream, dict)

@@ -92,6 +92,8 @@ def read(
     """Read the handwritten numbers in images and PDFs, line by line."""
     import warnings
 
+    keep_freed_buffers()  # each picture's arrays reuse the last one's memory (recognizer.allocator)
+
     # Pillow warns on stderr about every oddity of a damaged file; what matters reaches the user as
     # one error line per input or page instead.
     warnings.filterwarnings("ignore", module=r"PIL\.")
@@ -210,6 +212,8 @@ def serve(
 ) -> None:
     """Read live sources and publish what they show over websockets (and a page at http://HOST:PORT/)."""
     import asyncio
+
+    keep_freed_buffers()  # captured frames reuse the last ones' memory (recognizer.allocator)
 
     from recognizer.classifier import ModelError
     from recognizer.service.engine import EngineConfig, default_workers, use_processes
@@ -333,6 +337,4 @@ def subscribe(
 
 
 def main() -> None:
-    # Every command reads images: their arrays reuse freed memory rather than fresh pages.
-    keep_freed_buffers()
     app()

@@ -1,4 +1,4 @@
-"""Percentiles of small arrays, as ``np.percentile`` (linear) gives them, for less.
+"""Percentiles of small arrays, as ``np.percentile`` (linear) gives them up to rounding, for less.
 
 ``np.percentile`` sorts a copy of its input and goes through layers of Python: on the few
 hundred values of a rule or a piece of paper, that overhead is most of its time, and a

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from recognizer.classifier import Classifier
-from recognizer.decode import DecodedLine, decode_lines
+from recognizer.decode import Candidate, DecodedLine, decode_lines
 from recognizer.geometry import (
     MIN_SKEW_DEGREES,
     Transform,
@@ -33,7 +33,7 @@ from recognizer.geometry import (
 )
 from recognizer.group import Span, group_line, rows
 from recognizer.prepare import MAX_WORKING_SIDE, measure_digit_height, prepare
-from recognizer.reading import DEFAULT_MIN_CONFIDENCE, Box, Frame, Line, Reading
+from recognizer.reading import DEFAULT_MIN_CONFIDENCE, Box, Frame, Line, Number, Reading
 from recognizer.rules import MIN_BOX_SIDE, RuleRemoval, remove_rules
 from recognizer.segment import (
     Atom,
@@ -424,12 +424,32 @@ class Recognizer:
 
     def _lines(self, decoded: _Decoded, transform: Transform) -> list[Line]:
         kept = [line.candidates for line in decoded.lines if line.candidates]
-        cut_numbers_go = self.options.drop_edge_digits and not (
-            self.options.may_be_crop
-            and _is_tight_crop([transform.box(c.x, c.y, c.w, c.h) for line in kept for c in line], transform)
-        )
+        if not self.options.drop_edge_digits:
+            return [line for line, _ in self._grouped(kept, decoded, transform)]
+        # Each candidate's box in the picture, mapped once for the tests below.
+        boxes = {id(c): transform.box(c.x, c.y, c.w, c.h) for line in kept for c in line}
+        if self.options.may_be_crop and _is_tight_crop(list(boxes.values()), transform):
+            return [line for line, _ in self._grouped(kept, decoded, transform)]
+        doomed = {key for key, box in boxes.items() if _touches_edge(box, transform)}
+        if doomed:
+            # Grouped with the shapes the edge cuts, to see which numbers they end: those go whole,
+            # the cut shapes alone elsewhere; then grouped again without them all.
+            for line, candidates in self._grouped(kept, decoded, transform):
+                start = 0
+                for number in line.numbers:
+                    members = candidates[start : start + len(number.digits)]
+                    start += len(number.digits)
+                    if _cut_at_an_end(number, transform):
+                        doomed.update(id(c) for c in members)
+            kept = [kept_line for kept_line in ([c for c in line if id(c) not in doomed] for line in kept) if kept_line]
+        return [line for line, _ in self._grouped(kept, decoded, transform)]
+
+    def _grouped(
+        self, kept: list[list[Candidate]], decoded: _Decoded, transform: Transform
+    ) -> list[tuple[Line, list[Candidate]]]:
+        """Lines of candidates grouped into rows and numbers; each with its candidates in digit order."""
         spans = [Span.of_boxes([(c.x, c.y, c.w, c.h) for c in line]) for line in kept]
-        lines: list[Line] = []
+        lines: list[tuple[Line, list[Candidate]]] = []
         for row in rows(spans, decoded.digit_height):
             # The row's lines do not overlap side to side, so their digits in x order keep each line's order.
             candidates = sorted((c for index in row for c in kept[index]), key=lambda c: c.x)
@@ -440,10 +460,8 @@ class Recognizer:
                 lambda c: transform.box(c.x, c.y, c.w, c.h),
                 self.options.min_confidence,
             )
-            if line is not None and cut_numbers_go:
-                line = _without_cut_numbers(line, transform)
             if line is not None:
-                lines.append(line)
+                lines.append((line, candidates))
         return lines
 
     def _reading(self, frame: Frame, lines: list[Line], started: float, rotation: int, skew: float) -> Reading:
@@ -479,19 +497,18 @@ def _is_tight_crop(boxes: list[Box], transform: Transform) -> bool:
     return min(transform.width, transform.height) < TIGHT_CROP_HEIGHTS * float(np.median(heights))
 
 
-def _without_cut_numbers(line: Line, transform: Transform) -> Line | None:
-    """The line less its numbers the picture's edge cuts through (None if none is left).
+def _cut_at_an_end(number: Number, transform: Transform) -> bool:
+    """Whether the picture's edge cuts the first or last digit of ``number``.
 
     A shape the edge cuts is half a digit (half a 4 reads as a 1), or the desk, a sheet's edge or
-    a shadow running out of the picture; the rest of its number is not the number either. A
-    camera drifting over a sheet saw "11900" as "1900" while its first 1 was half out of view;
-    the number is read whole once it is in view. Leaving out only the cut digit read the bundled
-    video's frames at 83.0% number precision and 8.0% CER, the whole number 84.5% and 7.3%.
+    a shadow running out of the picture; it goes. At the end of a number, the rest is not the
+    number either: a camera drifting over a sheet saw "11900" as "1900" while its first 1 was half
+    out of view (the number is read whole once it is in view), and shapes of the desk beside a cut
+    one read as numbers of their own. Leaving out only the cut digit read the bundled video's frames
+    at 83.0% number precision and 8.0% CER, the whole number 84.5% and 7.3%. A cut shape inside a
+    number (the top edge through a tall 7 between two numbers, which joined them) takes only itself.
     """
-    numbers = tuple(
-        number for number in line.numbers if not any(_touches_edge(digit.box, transform) for digit in number.digits)
-    )
-    return Line(numbers) if numbers else None
+    return _touches_edge(number.digits[0].box, transform) or _touches_edge(number.digits[-1].box, transform)
 
 
 def _touches_edge(box: Box, transform: Transform) -> bool:

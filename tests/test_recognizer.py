@@ -1016,6 +1016,23 @@ def test_a_number_the_picture_edge_cuts_through_is_left_out_whole(
     assert live.read(Frame(np.dstack([cut] * 3), "frame")).number_texts == [["96"]]
 
 
+def test_a_shape_the_edge_cuts_between_two_numbers_takes_only_itself(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]
+) -> None:
+    """A tall 7 written between two numbers and above them, its top cut off by the picture's edge:
+    near enough to both to join them into one number, it is no end of either, and they stay."""
+    page, boxes = page_with(["4071", "38"], clear_digits)
+    top = min(y for _, y, _, _ in boxes)
+    alpha = ink(clear_digits[7][0], DIGIT_HEIGHT, np.random.default_rng(1))
+    h, w = alpha.shape
+    gap_left, gap_right = boxes[3][0] + boxes[3][2], boxes[4][0]
+    x, y = (gap_left + gap_right - w) // 2, top - h // 2
+    region = page[y : y + h, x : x + w].astype(np.float32)
+    page[y : y + h, x : x + w] = (region * (1 - alpha * 0.85) + 20.0 * alpha * 0.85).astype(np.uint8)
+    cut = page[y + h // 3 :, :]
+    assert recognizer.read(Frame(cut, "cut")).number_texts == [["4071", "38"]]
+
+
 @pytest.mark.parametrize("margin", [0, 4, 28])
 def test_a_picture_cropped_close_around_its_numbers_is_read(
     recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], margin: int
