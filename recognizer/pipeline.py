@@ -65,8 +65,13 @@ TIE_BREAK = 1e-3
 # read upright and sideways, and the way that reads more like digits is kept.
 SIDEWAYS_HINT = 1.2
 # Pages whose digits already run in lines of this many are not looked at sideways (saves time).
-# Turned 15-20 degrees, a sideways page's digits still chain upright into runs of 2.5-3.
-UPRIGHT_ENOUGH = 3.0
+# Turned 15-20 degrees, a sideways page's digits still chain upright into runs of 2.5-3; a sideways
+# form whose rules stand upright chained into runs of 3.3 once the rules kept more of the strokes
+# crossing them (it was read as 1s, 70 errors). From UPRIGHT_LIKELY on, lines that read better
+# sideways do not settle it alone: the page is also read both ways, as under SIDEWAYS_EVIDENCE (a
+# blurred photo smeared upright into sideways "lines" of 5.4 and was turned by them: 8 more errors).
+UPRIGHT_ENOUGH = 3.5
+UPRIGHT_LIKELY = 3.0
 NUMBER_GAP_FOR_STRUCTURE = 0.8
 # Shapes whose median is this many times taller than wide are not digits but columns of them: the
 # numbers of a page lying sideways, each joined into one shape by the line it was written on (a
@@ -362,7 +367,7 @@ def _turn_sideways(
     sideways = _line_structure(lay_out_lines(quarter, height, rotate_quarter(ink, 1)[0]))
     if sideways < 2.0 or (upright is not None and sideways <= SIDEWAYS_HINT * upright):
         return None
-    in_doubt = upright is None or sideways <= SIDEWAYS_EVIDENCE * upright
+    in_doubt = upright is None or upright >= UPRIGHT_LIKELY or sideways <= SIDEWAYS_EVIDENCE * upright
     prepared = _prepare_turned(frame, 1, options)
     if prepared is None:
         return None

@@ -45,15 +45,30 @@ WOBBLY_LENGTH = 12.0
 FIT_TOLERANCE = 1e-9
 # Forms print their rules and boxes lighter than pens write (grey or coloured lines). A pixel on a
 # rule's course this many times darker than the rule itself is a stroke lying along it, and stays:
-# the base of a 2 written on the line, which went with the line and left a 7. A rule is as dark as
-# this percentile of its pixels where it runs alone (no stroke beside it); a box's frame, as this
-# percentile of all its pixels (a few are under strokes). A rule too dark for anything to be 1.15
-# times darker (a level over 222: the map stops at 255) goes whole, as before. Errors over the
-# samples and three seed-7 sets: 3,525 -> 3,375 (rules alone: 3,422; the two levels 1.05 to 1.4 and
-# the percentiles 65 to 99 tried; at 0.95 of their 80th percentile, frames stayed in the mask: 4,588).
+# the base of a 2 written on the line, which went with the line and left a 7. A box's frame is as
+# dark as this percentile of all its pixels (a few are under strokes). A rule too dark for anything
+# to be 1.15 times darker (a level over 222: the map stops at 255) goes whole, as before. Errors
+# over the samples and three seed-7 sets: 3,525 -> 3,375 (rules alone: 3,422; the two levels 1.05
+# to 1.4 and the percentiles 65 to 99 tried; at 0.95 of their 80th percentile, frames stayed in the
+# mask: 4,588).
 STROKE_OVER_RULE = 1.15
-RULE_LEVEL_PERCENTILE = 95.0
 FRAME_LEVEL_PERCENTILE = 80.0
+# A rule is as dark as this percentile of its columns' darkest pixels, over the columns where it
+# runs alone. Not of all those pixels: a stroke lying exactly along the rule is as thick as the
+# rule, so its columns count as the rule alone, and its pixels raised the 95th percentile to the
+# pen's own darkness (a rule of 150 under a 2's base of 226 measured 222, and the base went). Each
+# column's darkest pixel is the rule's core (its edges are lighter, and fewer the thinner it is),
+# and strokes along it cover few of its columns. Errors over the samples and three seed-7 sets:
+# 3,280 -> 3,206 (with UPRIGHT_ENOUGH in the pipeline; ruled forms 118 -> 88, low contrast
+# 211 -> 184); the 60th or 85th percentile: 3,238 / 3,233.
+RULE_LEVEL_PERCENTILE = 75.0
+# A stroke lying along a rule runs along it, and one crossing it spans its thickness; a darker
+# speck or two on its course (the cores of a title's letters taken in with its underline, a JPEG
+# block) is neither and goes with the rule. A blurred webcam photo's title kept such specks, which
+# read as a "1" and a "9". Errors over the four sets: 3,206 -> 3,190 (0.08 or 0.16 digit heights:
+# 3,194 / 3,197, before crossing strokes were kept too; without that, the foot of a 9 in a comb
+# field went and it read as a 7).
+MIN_STROKE_ALONG = 0.12
 
 
 @dataclass(frozen=True)
@@ -147,11 +162,31 @@ def _line_bands(support: Image, mask: Image, height: float, ink: Image | None = 
         rows = np.arange(top, bottom)[:, None]
         inside = np.abs(rows - (y + course[None, :])) <= half
         if ink is not None:
-            level = percentile(ink[y + ys[alone[xs]], x + xs[alone[xs]]], RULE_LEVEL_PERCENTILE)
-            inside &= ink[top:bottom, x : x + w] < STROKE_OVER_RULE * level
+            on_alone = alone[xs]
+            core = np.zeros((h, w), dtype=ink.dtype)
+            core[ys[on_alone], xs[on_alone]] = ink[y + ys[on_alone], x + xs[on_alone]]
+            level = percentile(core.max(axis=0)[alone], RULE_LEVEL_PERCENTILE)
+            along = (
+                inside & (ink[top:bottom, x : x + w] >= STROKE_OVER_RULE * level) & (mask[top:bottom, x : x + w] > 0)
+            )
+            inside &= ~_stroke_pieces(along, height, thickness)
         window = bands[top:bottom, x : x + w]
         window |= (inside & (mask[top:bottom, x : x + w] > 0)).astype(np.uint8) * 255
     return bands
+
+
+def _stroke_pieces(darker: npt.NDArray[np.bool_], height: float, thickness: float) -> npt.NDArray[np.bool_]:
+    """The pieces of ``darker`` (pixels on a rule's course darker than the rule) that are strokes:
+    at least :data:`MIN_STROKE_ALONG` digit heights along the rule, or across its whole
+    ``thickness`` (a stem crossing it, whose foot below the rule stays joined to it)."""
+    if not darker.any():
+        return darker
+    count, labels, stats = label_components(darker.view(np.uint8))
+    stroke = np.zeros(count, dtype=bool)
+    stroke[1:] = (stats[1:, cv2.CC_STAT_WIDTH] >= MIN_STROKE_ALONG * height) | (
+        stats[1:, cv2.CC_STAT_HEIGHT] >= thickness
+    )
+    return stroke[labels]
 
 
 def _straight_share(columns: npt.NDArray[np.int64], centres: npt.NDArray[np.float64]) -> float:

@@ -123,6 +123,20 @@ def test_a_2_whose_base_lies_along_a_light_rule_keeps_it(
 
 
 @pytest.mark.parametrize(
+    ("numbers", "seed"), [(["2222", "2222", "2222"], 2), (["22222", "2222"], 1), (["2522", "2272", "922"], 3)]
+)
+def test_bases_lying_along_much_of_a_rule_do_not_make_it_look_as_dark_as_the_pen(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], numbers: list[str], seed: int
+) -> None:
+    """A row of 2s on a grey rule: their bases lie along a good part of it. Counted as the rule
+    itself, the bases' pixels set how dark the rule was taken to be, and then went with it."""
+    page, _ = page_with(numbers, clear_digits, seed=seed, gap=0.3, height=28)
+    printed = np.full(page.shape, 255, np.uint8)
+    cv2.line(printed, (20, 298), (PAGE_WIDTH - 20, 298), 150, 2)
+    assert read_text(recognizer, np.minimum(page, printed)) == " ".join(numbers)
+
+
+@pytest.mark.parametrize(
     ("number", "seed"),
     [("77577", 0), ("57777", 0), ("57777", 2), ("2222", 0), ("2222", 1), ("2222", 2), ("52775", 2)],
 )
