@@ -13,6 +13,7 @@ from recognizer.group import Span, rows
 from recognizer.pipeline import Recognizer, lay_out_lines, orientation_score
 from recognizer.prepare import find_paper, prepare, without_clipped_shapes
 from recognizer.reading import Frame
+from recognizer.rules import remove_rules
 from recognizer.segment import Atom, chain_lines, estimate_digit_height, find_components, lone_stroke_height
 from recognizer.service.run import live_recognizer_options
 
@@ -120,6 +121,21 @@ def test_a_2_whose_base_lies_along_a_light_rule_keeps_it(
     cv2.line(printed, (20, rule_row), (PAGE_WIDTH - 20, rule_row), 150, thickness)
     # Ink over print: wherever both lie, the darker shows.
     assert read_text(recognizer, np.minimum(page, printed)) == number
+
+
+def test_a_rule_keeps_the_strokes_along_it_and_loses_its_darker_specks() -> None:
+    """A grey rule (150) under a pen stroke lying along it (220, a fifteenth of its length) and a
+    darker speck of two pixels (200, a JPEG block): the stroke stays, the speck goes with the rule.
+    Taken over all the rule's pixels, the stroke's set how dark the rule was, and it went too."""
+    mask = np.zeros((100, 400), np.uint8)
+    ink = np.zeros_like(mask)
+    mask[50:53, 10:390] = 255
+    ink[50:53, 10:390] = 150
+    ink[50:53, 250:275] = 220
+    ink[51, 100:102] = 200
+    kept = remove_rules(mask, 28.0, ink).mask
+    assert kept[50:53, 250:275].all()
+    assert not kept[50:53, 10:250].any() and not kept[50:53, 275:390].any()
 
 
 @pytest.mark.parametrize(
