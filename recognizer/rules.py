@@ -49,8 +49,10 @@ FIT_TOLERANCE = 1e-9
 # dark as this percentile of all its pixels (a few are under strokes). A rule too dark for anything
 # to be 1.15 times darker (a level over 222: the map stops at 255) goes whole, as before. Errors
 # over the samples and three seed-7 sets: 3,525 -> 3,375 (rules alone: 3,422; the two levels 1.05
-# to 1.4 and the percentiles 65 to 99 tried; at 0.95 of their 80th percentile, frames stayed in the
-# mask: 4,588).
+# to 1.4 and, for the rule's level as it was then, percentiles 65 to 99 of its pixels tried; at 0.95
+# of their 80th percentile, frames stayed in the mask: 4,588). Frames keep whatever is darker:
+# their level taken as below, from each column's or row's darkest pixel, read worse (3,197-3,214
+# against 3,190).
 STROKE_OVER_RULE = 1.15
 FRAME_LEVEL_PERCENTILE = 80.0
 # A rule is as dark as this percentile of its columns' darkest pixels, over the columns where it
@@ -59,13 +61,14 @@ FRAME_LEVEL_PERCENTILE = 80.0
 # pen's own darkness (a rule of 150 under a 2's base of 226 measured 222, and the base went). Each
 # column's darkest pixel is the rule's core (its edges are lighter, and fewer the thinner it is),
 # and strokes along it cover few of its columns. Errors over the samples and three seed-7 sets:
-# 3,280 -> 3,206 (with UPRIGHT_ENOUGH in the pipeline; ruled forms 118 -> 88, low contrast
-# 211 -> 184); the 60th or 85th percentile: 3,238 / 3,233.
+# 3,280 -> 3,206, with the pipeline's UPRIGHT_ENOUGH and UPRIGHT_LIKELY (the 60th or 85th
+# percentile: 3,238 / 3,233); with MIN_STROKE_ALONG below, 3,190 (ruled forms 118 -> 88 errors,
+# low contrast 211 -> 184, sticky notes 100 -> 104).
 RULE_LEVEL_PERCENTILE = 75.0
 # A stroke lying along a rule runs along it, and one crossing it spans its thickness; a darker
 # speck or two on its course (the cores of a title's letters taken in with its underline, a JPEG
 # block) is neither and goes with the rule. A blurred webcam photo's title kept such specks, which
-# read as a "1" and a "9". Errors over the four sets: 3,206 -> 3,190 (0.08 or 0.16 digit heights:
+# read as a "1" and a "9". Errors over the same sets: 3,206 -> 3,190 (0.08 or 0.16 digit heights:
 # 3,194 / 3,197, before crossing strokes were kept too; without that, the foot of a 9 in a comb
 # field went and it read as a 7).
 MIN_STROKE_ALONG = 0.12
@@ -126,8 +129,9 @@ def _line_bands(support: Image, mask: Image, height: float, ink: Image | None = 
     thickness; between them (where digits cross) the centre is interpolated.
     Only the pixels within half a thickness of that course are the rule. A run
     shorter than :data:`WOBBLY_LENGTH` digit heights (``height``) whose course is
-    not straight is handwriting, not a rule, and stays. With the ``ink`` map, pixels of that course
-    :data:`STROKE_OVER_RULE` times darker than the rule are a stroke along it, and stay too.
+    not straight is handwriting, not a rule, and stays. With the ``ink`` map, pieces of that course
+    :data:`STROKE_OVER_RULE` times darker than the rule are strokes along or across it, and stay too
+    (specks do not: see :func:`_stroke_pieces`).
     """
     bands = np.zeros_like(mask)
     # Rules are few: label only the box around them, not the whole page.
@@ -162,14 +166,13 @@ def _line_bands(support: Image, mask: Image, height: float, ink: Image | None = 
         rows = np.arange(top, bottom)[:, None]
         inside = np.abs(rows - (y + course[None, :])) <= half
         if ink is not None:
-            on_alone = alone[xs]
-            core = np.zeros((h, w), dtype=ink.dtype)
-            core[ys[on_alone], xs[on_alone]] = ink[y + ys[on_alone], x + xs[on_alone]]
-            level = percentile(core.max(axis=0)[alone], RULE_LEVEL_PERCENTILE)
-            along = (
+            # Each column's darkest pixel of the rule (see RULE_LEVEL_PERCENTILE).
+            darkest = np.where(own & (mask[y : y + h, x : x + w] > 0), ink[y : y + h, x : x + w], 0).max(axis=0)
+            level = percentile(darkest[alone], RULE_LEVEL_PERCENTILE)
+            darker = (
                 inside & (ink[top:bottom, x : x + w] >= STROKE_OVER_RULE * level) & (mask[top:bottom, x : x + w] > 0)
             )
-            inside &= ~_stroke_pieces(along, height, thickness)
+            inside &= ~_stroke_pieces(darker, height, thickness)
         window = bands[top:bottom, x : x + w]
         window |= (inside & (mask[top:bottom, x : x + w] > 0)).astype(np.uint8) * 255
     return bands
@@ -178,10 +181,15 @@ def _line_bands(support: Image, mask: Image, height: float, ink: Image | None = 
 def _stroke_pieces(darker: npt.NDArray[np.bool_], height: float, thickness: float) -> npt.NDArray[np.bool_]:
     """The pieces of ``darker`` (pixels on a rule's course darker than the rule) that are strokes:
     at least :data:`MIN_STROKE_ALONG` digit heights along the rule, or across its whole
-    ``thickness`` (a stem crossing it, whose foot below the rule stays joined to it)."""
+    ``thickness`` (a stem crossing it, whose foot below the rule stays joined to it).
+
+    On a rule one or two pixels thick a speck spans the thickness too and stays, as every darker
+    pixel did before specks were told apart ("spanning more than the thickness": 3,195 errors over
+    the four sets against 3,190); so does every piece where digits are under 8 px tall.
+    """
     if not darker.any():
         return darker
-    count, labels, stats = label_components(darker.view(np.uint8))
+    count, labels, stats = label_components(darker.astype(np.uint8))
     stroke = np.zeros(count, dtype=bool)
     stroke[1:] = (stats[1:, cv2.CC_STAT_WIDTH] >= MIN_STROKE_ALONG * height) | (
         stats[1:, cv2.CC_STAT_HEIGHT] >= thickness
@@ -418,7 +426,8 @@ def remove_rules(mask: Image, digit_height: float, ink: Image | None = None) -> 
     """Strip ruled lines and box frames from ``mask``; ``digit_height`` is the typical digit height in px.
 
     ``ink``: the ink map ``mask`` was thresholded from; strokes darker than the rule they lie
-    along are kept (see STROKE_OVER_RULE). Without it, every pixel of a rule's course goes.
+    along or cross are kept, specks are not (see STROKE_OVER_RULE). Without it, every pixel of a
+    rule's course goes.
     """
     assert ink is None or ink.shape == mask.shape, "the ink map must lie pixel for pixel under the mask"
     height = max(8.0, digit_height)

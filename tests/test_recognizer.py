@@ -123,6 +123,24 @@ def test_a_2_whose_base_lies_along_a_light_rule_keeps_it(
     assert read_text(recognizer, np.minimum(page, printed)) == number
 
 
+@pytest.mark.parametrize("lines", [[["483920", "175"], ["62013", "8847"]], [["483920"], ["62013"]]])
+def test_two_lines_lying_sideways_are_turned_although_their_digits_chain_three_in_a_row_upright(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], lines: list[list[str]]
+) -> None:
+    """A sheet of two lines photographed sideways: upright, the two digits side by side across the
+    lines chain into runs of about three (3.2), where a page was taken as upright without a look
+    sideways, and it read as 0s and 1s."""
+    height = 40
+    bands = []
+    for seed, numbers in enumerate(lines):
+        page, _ = page_with(numbers, clear_digits, seed=seed, height=height, gap=0.25)
+        bands.append(page[300 - height - 2 : 300 + height // 4])
+    margin = np.full((60, PAGE_WIDTH), 245, np.uint8)
+    sheet = np.vstack([margin, *bands, margin])
+    sideways = cv2.rotate(sheet, cv2.ROTATE_90_CLOCKWISE)
+    assert read_text(recognizer, sideways) == "\n".join(" ".join(numbers) for numbers in lines)
+
+
 def test_a_rule_keeps_the_strokes_along_it_and_loses_its_darker_specks() -> None:
     """A grey rule (150) under a pen stroke lying along it (220, a fifteenth of its length) and a
     darker speck of two pixels (200, a JPEG block): the stroke stays, the speck goes with the rule.
@@ -138,8 +156,22 @@ def test_a_rule_keeps_the_strokes_along_it_and_loses_its_darker_specks() -> None
     assert not kept[50:53, 10:250].any() and not kept[50:53, 275:390].any()
 
 
+def test_a_dark_stem_crossing_a_thick_rule_stays_whole() -> None:
+    """A pen stem (220) crossing a grey rule (150) thicker than strokes grow back across it: its
+    pixels on the rule are no speck, however narrow, and the stem stays one piece."""
+    mask = np.zeros((100, 400), np.uint8)
+    ink = np.zeros_like(mask)
+    mask[50:58, 10:390] = 255
+    ink[50:58, 10:390] = 150
+    mask[35:72, 200:202] = 255
+    ink[35:72, 200:202] = 220
+    kept = remove_rules(mask, 20.0, ink).mask
+    assert kept[35:72, 200:202].all()
+    assert not kept[50:58, 10:190].any()
+
+
 @pytest.mark.parametrize(
-    ("numbers", "seed"), [(["2222", "2222", "2222"], 2), (["22222", "2222"], 1), (["2522", "2272", "922"], 3)]
+    ("numbers", "seed"), [(["2222", "2222", "2222"], 4), (["22222", "2222"], 1), (["2522", "2272", "922"], 3)]
 )
 def test_bases_lying_along_much_of_a_rule_do_not_make_it_look_as_dark_as_the_pen(
     recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], numbers: list[str], seed: int
