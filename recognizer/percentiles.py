@@ -7,6 +7,7 @@ page asks for such percentiles hundreds of times.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,19 +25,21 @@ def percentile(values: npt.NDArray[Any], q: float) -> float:
 
 
 def percentiles_by_label(
-    labels: npt.NDArray[np.int32], values: npt.NDArray[np.float64], count: int, q: float
+    labels: npt.NDArray[np.int32], values: npt.NDArray[np.float64], count: int, qs: Sequence[float]
 ) -> npt.NDArray[np.float64]:
-    """``np.percentile`` (linear) of ``values`` per label 0..count-1, in one sort rather than one pass per label."""
+    """``np.percentile`` (linear) of ``values`` per label 0..count-1 for each of ``qs``: a
+    (len(qs), count) array, from one sort rather than one pass per label (or per percentile)."""
     order = np.lexsort((values, labels))
     ordered = values[order]
     sizes = np.bincount(labels, minlength=count)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    position = q / 100.0 * np.maximum(sizes - 1, 0)
-    low = np.floor(position).astype(np.int64)
-    high = np.ceil(position).astype(np.int64)
-    levels = np.zeros(count, np.float64)
     present = sizes > 0
-    first, last = (starts + low)[present], (starts + high)[present]
-    fraction = (position - low)[present]
-    levels[present] = ordered[first] + (ordered[last] - ordered[first]) * fraction
+    levels = np.zeros((len(qs), count), np.float64)
+    for row, q in enumerate(qs):
+        position = q / 100.0 * np.maximum(sizes - 1, 0)
+        low = np.floor(position).astype(np.int64)
+        high = np.ceil(position).astype(np.int64)
+        first, last = (starts + low)[present], (starts + high)[present]
+        fraction = (position - low)[present]
+        levels[row, present] = ordered[first] + (ordered[last] - ordered[first]) * fraction
     return levels

@@ -416,8 +416,7 @@ def _hulled(paper: Image, texture: Image, roughest: float, colour_of: _ColourOf 
     in_piece = labels > 0
     piece_of: npt.NDArray[np.int32] = np.asarray(labels, np.int32)[in_piece]
     roughness = texture[in_piece].astype(np.float64)
-    smoothest_quarters = percentiles_by_label(piece_of, roughness, count, 25.0)
-    medians = percentiles_by_label(piece_of, roughness, count, 50.0)
+    smoothest_quarters, medians = percentiles_by_label(piece_of, roughness, count, (25.0, 50.0))
     for index in range(1, count):
         smoothest_quarter, median = smoothest_quarters[index], medians[index]
         if median > roughest and (smoothest_quarter > roughest or median > HULL_MARKED_ROUGHNESS * roughest):

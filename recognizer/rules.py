@@ -143,7 +143,8 @@ def _line_bands(support: Image, mask: Image, height: float, ink: Image | None = 
         x, y, w, h, _ = (int(v) for v in stats[index])
         own = labels[y : y + h, x : x + w] == index
         x, y = x + crop_x, y + crop_y
-        ys, xs = np.nonzero(own & (mask[y : y + h, x : x + w] > 0))
+        on_rule = own & (mask[y : y + h, x : x + w] > 0)
+        ys, xs = np.nonzero(on_rule)
         if xs.size == 0:
             continue
         per_column = np.bincount(xs, minlength=w)
@@ -165,16 +166,15 @@ def _line_bands(support: Image, mask: Image, height: float, ink: Image | None = 
         bottom = min(mask.shape[0], int(np.ceil(y + course.max() + half)) + 1)
         rows = np.arange(top, bottom)[:, None]
         inside = np.abs(rows - (y + course[None, :])) <= half
+        inked = inside & (mask[top:bottom, x : x + w] > 0)
         if ink is not None:
             # Each column's darkest pixel of the rule (see RULE_LEVEL_PERCENTILE).
-            darkest = np.where(own & (mask[y : y + h, x : x + w] > 0), ink[y : y + h, x : x + w], 0).max(axis=0)
+            darkest = np.where(on_rule, ink[y : y + h, x : x + w], 0).max(axis=0)
             level = percentile(darkest[alone], RULE_LEVEL_PERCENTILE)
-            darker = (
-                inside & (ink[top:bottom, x : x + w] >= STROKE_OVER_RULE * level) & (mask[top:bottom, x : x + w] > 0)
-            )
-            inside &= ~_stroke_pieces(darker, height, thickness)
+            darker = inked & (ink[top:bottom, x : x + w] >= STROKE_OVER_RULE * level)
+            inked &= ~_stroke_pieces(darker, height, thickness)
         window = bands[top:bottom, x : x + w]
-        window |= (inside & (mask[top:bottom, x : x + w] > 0)).astype(np.uint8) * 255
+        window |= inked.astype(np.uint8) * 255
     return bands
 
 
@@ -413,7 +413,7 @@ def _without_darker_strokes(frames: _Frames, ink: Image) -> _Frames:
     on_frame = framed > 0
     frame_of: npt.NDArray[np.int32] = np.asarray(labels, np.int32)[on_frame]
     values = ink[on_frame].astype(np.float64)
-    levels = percentiles_by_label(frame_of, values, count, FRAME_LEVEL_PERCENTILE)
+    (levels,) = percentiles_by_label(frame_of, values, count, (FRAME_LEVEL_PERCENTILE,))
     strokes = np.zeros(framed.shape, np.uint8)
     strokes[on_frame] = values >= STROKE_OVER_RULE * levels[frame_of]
     if not strokes.any():
