@@ -331,6 +331,28 @@ def test_a_bold_printed_title_as_tall_as_the_digits_is_not_read(
     assert read_text(recognizer, page) == "4071 38"
 
 
+@pytest.mark.parametrize(
+    ("title", "scale", "thickness"),
+    [("NORTHBRIDGE SAVINGS BANK", 0.8, 3), ("EMERGENCY NUMBERS", 0.9, 3), ("Harbour Road Depot", 1.2, 6)],
+)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_bold_printed_name_over_small_handwritten_digits_is_not_read(
+    recognizer: Recognizer,
+    clear_digits: dict[int, list[np.ndarray]],
+    title: str,
+    scale: float,
+    thickness: int,
+    seed: int,
+) -> None:
+    """A bank's or a form's name in bold capitals over digits 26 px tall, as on a cheque. Its
+    touching letters make runs the cuts split and no reading finds a number in; the O left
+    standing alone between them read as a 0 (and the E of EMERGENCY as a 5). Heavier still, its
+    ink covers a third of its box, and the string model's unsure reading of it stood as digits."""
+    page, _ = page_with(["4071", "38"], clear_digits, seed=seed, height=26)
+    cv2.putText(page, title, (60, 240), cv2.FONT_HERSHEY_DUPLEX, scale, 30, thickness, cv2.LINE_AA)
+    assert read_text(recognizer, page) == "4071 38"
+
+
 def written_at(
     number: str, digits: dict[int, list[np.ndarray]], seed: int, shift: tuple[float, float], angle: float = 0.0
 ) -> np.ndarray:
