@@ -28,9 +28,10 @@ the string model finds no digit at all, or under one in five line heights of its
 width (a signature, a word written joined up, a bold printed title), is dropped,
 and so is a long run that both readings are unsure of and in which the string
 model finds under one digit in 1.4 line heights (a signature whose loops it reads as digits,
-a bold printed name).
+a bold printed name, for which a reading short of STRING_MIN_MEAN is unsure enough).
 Last, digits among the rejected letters of a printed word (the o of "order") are
-dropped, the letters the cuts rejected counting even where the string model read
+dropped, every shape of a run read as no number counting as a letter, and the
+letters the cuts rejected counting even where the string model read
 the run.
 """
 
@@ -93,18 +94,21 @@ STRING_MIN_DENSITY = 0.2
 # average, the cuts' under JOINED_CUTS_SURENESS), at least JOINED_MIN_WIDTH line heights wide and
 # with fewer string digits than JOINED_MAX_DENSITY per line height of its width, is joined-up
 # writing: a signature, a name, an amount in words. A handwritten digit is under a line height
-# wide, so a number that long holds more digits, and one of them read surely somewhere. Errors
-# on the samples and the three seed-7 sets: 3,190 -> 3,112 (cheques 292 -> 261; each set better).
+# wide, so a number that long holds more digits than that, and a real one is read surely on
+# average by at least one of the two. Errors on the samples and the three seed-7 sets: 3,190 ->
+# 3,112 (cheques 292 -> 261; each set better). The string reading alone under 0.75 or 0.7: 3,162
+# and 3,140 (numbers written fast, read as unsurely, went).
 JOINED_STRING_SURENESS = 0.75
-# A run whose ink covers this share of its box or more has strokes far thicker than a pen's for
-# its height (a handwritten digit covers 0.1-0.25): bold print, a bank's name over a cheque, a
-# form's title, whose letters the cuts read as 1s and 8s. A string reading short of
-# STRING_MIN_MEAN is then unsure enough. 3,112 -> 3,048 (seven pictures of the 4.14 set better,
-# none worse; 0.2 and 0.25 read the same).
-BOLD_FILL = 0.3
 JOINED_CUTS_SURENESS = 0.9
 JOINED_MIN_WIDTH = 4.0
 JOINED_MAX_DENSITY = 0.7
+# A run whose ink covers this share of its box or more has strokes far thicker than a pen's for
+# its height (a handwritten digit covers 0.1-0.25): bold print, a bank's name over a cheque, a
+# form's title, whose letters the cuts read as 1s and 8s. For such a run the joined-up test
+# above takes a string reading under STRING_MIN_MEAN as unsure, instead of under
+# JOINED_STRING_SURENESS. 3,112 -> 3,048 (seven pictures of the 4.14 set better, none worse; 0.2
+# and 0.25 read the same).
+BOLD_FILL = 0.3
 # A run whose cuts left no shape out and read its digits this surely on average (that each is a
 # digit, and which) is not read whole: the string model reads such runs no better, and costs
 # about 0.5 ms for a run of one or two digits.
@@ -637,7 +641,8 @@ def _read_strings(
     found = strings.read([string for _, _, string in chosen])
     readings = list(readings)
     for (index, (ink, left, top), _), digits in zip(chosen, found, strict=True):
-        if len(digits) < STRING_MIN_DENSITY * ink.shape[1] / runs[index].line_height:
+        width_in_heights = ink.shape[1] / runs[index].line_height
+        if len(digits) < STRING_MIN_DENSITY * width_in_heights:
             # A signature, a word written joined up, a bold printed title, a logo: shapes the
             # string model learned are no number, so it finds no digit in them, or one or two
             # across a run many digits wide. The cuts read their arches as 1s and 7s; the whole
@@ -646,8 +651,8 @@ def _read_strings(
             continue
         sureness = sum(digit.confidence for digit in digits) / len(digits)
         cut, skipped = readings[index]
-        width = ink.shape[1] / runs[index].line_height
-        if _joined_up_writing(sureness, _sureness(cut), len(digits), width, bold=float(ink.mean()) >= BOLD_FILL):
+        bold = float(ink.mean()) >= BOLD_FILL  # the share of the run's box that is ink
+        if _joined_up_writing(sureness, _sureness(cut), len(digits), width_in_heights, bold):
             readings[index] = ([], runs[index].slices)
             continue
         if sureness < STRING_MIN_MEAN:
@@ -663,19 +668,23 @@ def _read_strings(
     return readings
 
 
-def _joined_up_writing(string_sureness: float, cuts_sureness: float, digits: int, width: float, bold: bool) -> bool:
-    """Whether a run ``width`` line heights wide, in which the string model read ``digits`` digits,
-    is joined-up writing or bold print rather than a number (see JOINED_STRING_SURENESS and BOLD_FILL).
+def _joined_up_writing(
+    string_sureness: float, cuts_sureness: float, digit_count: int, width_in_heights: float, bold: bool
+) -> bool:
+    """Whether a run ``width_in_heights`` line heights wide, in which the string model read
+    ``digit_count`` digits, is joined-up writing or bold print rather than a number (see
+    JOINED_STRING_SURENESS and BOLD_FILL).
 
-    The string model reads a signature's loops as 1s, 7s and 8s, unsurely, and fewer than
-    the arches the cuts read; a number written fast is as unsure but packs a digit into
-    less than each line height.
+    Both readings must be unsure on average, the run long, and the string model's digits sparse
+    for its length (under JOINED_MAX_DENSITY per line height): it reads a signature's loops as
+    a few 1s, 7s and 8s, unsurely, where a number written fast, as unsure, holds about a digit
+    in each line height or more.
     """
     return (
         string_sureness < (STRING_MIN_MEAN if bold else JOINED_STRING_SURENESS)
         and cuts_sureness < JOINED_CUTS_SURENESS
-        and width >= JOINED_MIN_WIDTH
-        and digits < JOINED_MAX_DENSITY * width
+        and width_in_heights >= JOINED_MIN_WIDTH
+        and digit_count < JOINED_MAX_DENSITY * width_in_heights
     )
 
 
@@ -691,11 +700,13 @@ def _without_printed_words(candidates: list[Candidate], letters: list[Slice], li
     """The digits of a line, less those that are letters of a printed word.
 
     ``letters`` are whole shapes (never pieces cut from a wider one) at least half a line
-    tall that the decoder read as not digits. A run of at least :data:`MIN_WORD_LENGTH`
-    shapes, each within :data:`WORD_GAP` line heights of the last, at least
-    :data:`WORD_LETTER_SHARE` of them letters, is a printed word: its "digits" are letters
-    the model took for digits (the o and d of "order" as 0s). Junk between touching
-    handwritten digits is a cut piece, so it never takes the real digits beside it along.
+    tall that the decoder read as not digits, and every shape of a run read as no number.
+    A run of at least :data:`MIN_WORD_LENGTH` shapes, each within :data:`WORD_GAP` line
+    heights of the last, at least :data:`WORD_LETTER_SHARE` of them letters, is a printed
+    word: its "digits" are letters the model took for digits (the o and d of "order" as 0s).
+    Junk between touching handwritten digits that are read is a cut piece, so it never takes
+    the real digits beside it along; a run of touching digits dropped whole as no number
+    (rarely: see _joined_up_writing) does count, and may take a sure digit beside it.
     """
     if not letters or not candidates:
         return candidates
