@@ -564,16 +564,17 @@ def decode_lines(
     for run, (digits, skipped), (cut, cut_skipped) in zip(runs, readings, cut_readings, strict=True):
         results[run.line].extend(digits)
         rejected[run.line] += len(skipped)
-        # Where the string model read the run (it left nothing unread), the shapes the cuts found
-        # no digit in are still letters, unless it found more digits than the cuts: then it read
-        # those shapes (a digit broken into pieces, two overlapping digits). Otherwise the letters
-        # of a printed word that it took for a digit or two would hide the word.
-        unread = skipped or ([] if len(digits) > len(cut) else cut_skipped)
         if not digits:
             # No number at all: every shape of the run is a letter, the ones the cuts split too
             # (an R and a T of a bold printed name, touching). Else the O beside them stood in a
             # word too short to be one, and read as a 0. Errors on the four sets: 3,048 -> 3,013.
             unread = [Slice.of_atom(lines[run.line][i], components) for i in run.atoms]
+        else:
+            # Where the string model read the run (it left nothing unread), the shapes the cuts
+            # found no digit in are still letters, unless it found more digits than the cuts: then
+            # it read those shapes (a digit broken into pieces, two overlapping digits). Otherwise
+            # the letters of a printed word that it took for a digit or two would hide the word.
+            unread = skipped or ([] if len(digits) > len(cut) else cut_skipped)
         letters[run.line].extend(
             piece for piece in unread if piece.whole and piece.y1 - piece.y0 >= 0.5 * run.line_height
         )
