@@ -593,26 +593,63 @@ def _string_candidates(digits: list[StringDigit], ink: npt.NDArray[np.bool_], le
     left of it). That offset is measured on the run itself: the first digit starts at the run's
     left edge and the last ends at its right, so the ink left of the first digit named and right of
     the last differ by twice the offset. The splits lie halfway between the digits named, moved
-    by the offset.
+    by the offset. Now and then the model names a run's digits bunched towards one end (the first
+    of eight over a third of the way in); one digit's share then falls in a gap in the ink, or
+    between splits pushed together, and the digit was lost. Then the places named are stretched
+    over the run's width instead. Every digit read gets a box: one with still no ink between its
+    splits spans them, as tall as the run's ink.
     """
     width = ink.shape[1]
     named = [(digit.left + digit.right) / 2.0 for digit in digits]
+    splits = _shifted_splits(named, width)
+    if not _every_part_inked(ink, splits):
+        splits = _stretched_splits(named, width)
+    inked_rows = np.flatnonzero(ink.any(axis=1))
+    candidates: list[Candidate] = []
+    for digit, start, end in zip(digits, splits[:-1], splits[1:], strict=True):
+        x, y, w, h = cv2.boundingRect(ink[:, start:end].view(np.uint8)) if end > start else (0, 0, 0, 0)
+        if w == 0:
+            x, w = 0, max(1, end - start)
+            y, h = (
+                (int(inked_rows[0]), int(inked_rows[-1] - inked_rows[0] + 1)) if len(inked_rows) else (0, ink.shape[0])
+            )
+        probabilities = np.zeros(NOT_A_DIGIT + 1, dtype=np.float32)
+        probabilities[digit.label] = digit.confidence
+        probabilities[NOT_A_DIGIT] = 1.0 - digit.confidence
+        candidates.append(Candidate(left + start + x, top + y, w, h, digit.label, digit.confidence, probabilities))
+    return candidates
+
+
+def _shifted_splits(named: list[float], width: int) -> list[int]:
+    """Column splits halfway between the places named, moved by the offset measured on the run."""
     offset = ((width - named[-1]) - named[0]) / 2.0
     splits = [0]
     for before, after in zip(named, named[1:]):
         split = int(round((before + after) / 2.0 + offset))
         splits.append(min(max(split, splits[-1]), width))
     splits.append(width)
-    candidates: list[Candidate] = []
-    for digit, start, end in zip(digits, splits[:-1], splits[1:], strict=True):
-        x, y, w, h = cv2.boundingRect(ink[:, start:end].view(np.uint8)) if end > start else (0, 0, 0, 0)
-        if w == 0:
-            continue
-        probabilities = np.zeros(NOT_A_DIGIT + 1, dtype=np.float32)
-        probabilities[digit.label] = digit.confidence
-        probabilities[NOT_A_DIGIT] = 1.0 - digit.confidence
-        candidates.append(Candidate(left + start + x, top + y, w, h, digit.label, digit.confidence, probabilities))
-    return candidates
+    return splits
+
+
+def _stretched_splits(named: list[float], width: int) -> list[int]:
+    """Column splits halfway between the places named, once these are mapped linearly so that
+    the first lies half a digit's width (the run's width over its digits) from the left edge and
+    the last as far from the right."""
+    half = width / (2.0 * len(named))
+    span = named[-1] - named[0]
+    if span <= 0:
+        places = [half + i * 2.0 * half for i in range(len(named))]
+    else:
+        places = [half + (place - named[0]) * (width - 2.0 * half) / span for place in named]
+    splits = [0]
+    for before, after in zip(places, places[1:]):
+        splits.append(min(max(int(round((before + after) / 2.0)), splits[-1]), width))
+    splits.append(width)
+    return splits
+
+
+def _every_part_inked(ink: npt.NDArray[np.bool_], splits: list[int]) -> bool:
+    return all(end > start and bool(ink[:, start:end].any()) for start, end in zip(splits, splits[1:]))
 
 
 def _read_strings(

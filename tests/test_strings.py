@@ -12,10 +12,14 @@ from typer.testing import CliRunner
 
 from recognizer.classifier import Classifier, ModelError, read_model_info
 from recognizer.cli import app
+from recognizer.decode import _string_candidates
+from recognizer.inputs import read_pages
+from recognizer.pipeline import Recognizer
 from recognizer.strings import (
     STRING_DIGIT_HEIGHT,
     STRING_HEIGHT,
     TIME_STEP,
+    StringDigit,
     StringReader,
     best_path,
     load_string_reader,
@@ -70,6 +74,43 @@ def test_best_path_merges_repeats_and_needs_a_blank_between_equal_digits() -> No
         (string.mask_column(4 * TIME_STEP), string.mask_column(5 * TIME_STEP)),
         (string.mask_column(5 * TIME_STEP), string.mask_column(7 * TIME_STEP)),
     ]
+
+
+def _named_at(places: list[float]) -> list[StringDigit]:
+    return [StringDigit(label=3, confidence=0.99, left=place - 4.0, right=place + 4.0) for place in places]
+
+
+def test_every_digit_of_a_string_reading_keeps_a_box_when_the_model_names_them_bunched() -> None:
+    """As on the sample photo_043: eight digits across 288 columns with a gap after the second,
+    named from a third of the way in. Split halfway between the places named, one digit's share
+    fell in the gap and the digit was lost; the places are now stretched over the run."""
+    ink = np.zeros((53, 288), bool)
+    ink[10:45, 0:75] = True
+    ink[10:45, 106:288] = True
+    named = [109.4, 133.7, 153.9, 174.2, 198.4, 222.8, 247.1, 271.4]
+    candidates = _string_candidates(_named_at(named), ink, left=500, top=200)
+    assert len(candidates) == 8
+    lefts = [c.x for c in candidates]
+    assert lefts == sorted(lefts) and lefts[0] == 500
+    assert all(c.w > 0 and 200 <= c.y and c.y + c.h <= 253 for c in candidates)
+    assert max(c.x + c.w for c in candidates) == 500 + 288
+
+
+def test_a_digit_named_over_a_gap_in_the_ink_still_gets_a_box_there() -> None:
+    ink = np.zeros((30, 300), bool)
+    ink[5:25, 0:60] = True
+    ink[5:25, 240:300] = True
+    candidates = _string_candidates(_named_at([30.0, 150.0, 270.0]), ink, left=0, top=0)
+    assert len(candidates) == 3
+    middle = candidates[1]
+    assert 60 <= middle.x and middle.x + middle.w <= 240 and (middle.y, middle.h) == (5, 20)
+
+
+def test_a_touching_string_whose_digits_the_model_names_bunched_is_read_whole(recognizer: Recognizer) -> None:
+    (page,) = read_pages(str(SAMPLES / "photos" / "photo_043_touching.jpg"))
+    assert page.frame is not None
+    numbers = [number for line in recognizer.read(page.frame).number_texts for number in line]
+    assert "03345573" in numbers
 
 
 def test_the_shipped_model_reads_strings_of_touching_test_digits(
