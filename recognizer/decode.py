@@ -38,7 +38,7 @@ the run.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import cv2
@@ -694,6 +694,8 @@ def _read_strings(
             readings[index] = ([], runs[index].slices)
             continue
         if sureness < STRING_MIN_MEAN:
+            if len(cut) == len(digits) and not skipped:
+                readings[index] = (_cuts_surer_where_agreed(cut, digits), skipped)
             continue
         # Another count of digits than the cuts' must be surer than theirs, unless the cuts left
         # shapes out and the string model finds at most as many more digits: two overlapping
@@ -702,8 +704,46 @@ def _read_strings(
         recovers = len(cut) < len(digits) <= len(cut) + len(skipped)
         if len(digits) != len(cut) and not recovers and sureness <= _sureness(cut):
             continue
+        if len(cut) == len(digits):
+            digits = _string_surer_where_agreed(digits, cut)
         readings[index] = (_string_candidates(digits, ink, left, top), [])
     return readings
+
+
+def _agreed_confidence(first: float, second: float) -> float:
+    """How sure a digit is that two readings of a run name alike, each with its own confidence.
+
+    The cuts classify each digit's crop alone; the string model reads the run whole, from other
+    pixels and with its neighbours. A digit both name alike is wrong only where both are: as if
+    they erred independently, which overstates it (both learned from MNIST), but each reading alone
+    understates it. A digit one read under --min-confidence and printed as ``?`` is then often
+    printed as itself. Errors over the samples and three seed-7 sets: 2,952 -> 2,897 (55 pictures
+    better, 1 worse by one: a sticky note's print, read as 1s either way).
+    """
+    return 1.0 - (1.0 - first) * (1.0 - second)
+
+
+def _string_surer_where_agreed(digits: list[StringDigit], cut: list[Candidate]) -> list[StringDigit]:
+    """The string reading, each digit surer where the cuts (as many digits, left to right) read it alike."""
+    ordered = sorted(cut, key=lambda candidate: candidate.x)
+    return [
+        replace(digit, confidence=_agreed_confidence(digit.confidence, candidate.confidence))
+        if candidate.label == digit.label
+        else digit
+        for digit, candidate in zip(digits, ordered, strict=True)
+    ]
+
+
+def _cuts_surer_where_agreed(cut: list[Candidate], digits: list[StringDigit]) -> list[Candidate]:
+    """The cuts' reading (kept: the string model was too unsure to replace it), each digit surer where
+    the string model (as many digits, left to right) read it alike."""
+    by_position = sorted(range(len(cut)), key=lambda index: cut[index].x)
+    surer = list(cut)
+    for index, digit in zip(by_position, digits, strict=True):
+        candidate = cut[index]
+        if candidate.label == digit.label:
+            surer[index] = replace(candidate, confidence=_agreed_confidence(candidate.confidence, digit.confidence))
+    return surer
 
 
 def _joined_up_writing(
