@@ -12,7 +12,14 @@ from typer.testing import CliRunner
 
 from recognizer.classifier import Classifier, ModelError, read_model_info
 from recognizer.cli import app
-from recognizer.decode import STRING_OVERRULES, Candidate, _cuts_checked_by_string, _string_candidates
+from recognizer.decode import (
+    CUTS_OVERRULE,
+    STRING_OVERRULES,
+    Candidate,
+    _cuts_checked_by_string,
+    _string_candidates,
+    _string_checked_by_cuts,
+)
 from recognizer.inputs import read_pages
 from recognizer.pipeline import Recognizer
 from recognizer.strings import (
@@ -145,6 +152,29 @@ def test_the_string_model_checks_each_digit_of_the_cuts_it_was_too_unsure_to_rep
     assert checked[1].confidence == pytest.approx(1 - 0.1 * 0.4)
     assert checked[2] == cut[2]
     assert STRING_OVERRULES > 0.9 - 0.8
+
+
+def test_the_cuts_check_each_digit_of_the_string_reading_that_replaces_theirs() -> None:
+    """Where both read a digit alike it is surer than either; where the cuts read it otherwise and
+    CUTS_OVERRULE surer, their label wins; STRING_OVERRULES surer is not enough this way round."""
+    string = [StringDigit(3, 0.55, 0, 10), StringDigit(7, 0.6, 12, 22), StringDigit(9, 0.7, 24, 34)]
+    cut = [_cut_digit(8, 0.99, 0), _cut_digit(7, 0.9, 12), _cut_digit(4, 0.7 + STRING_OVERRULES, 24)]
+    checked = _string_checked_by_cuts(string, cut)
+    assert [digit.label for digit in checked] == [8, 7, 9]
+    assert checked[0].confidence == pytest.approx(0.99)
+    assert checked[1].confidence == pytest.approx(1 - 0.4 * 0.1)
+    assert checked[2] == string[2]
+    assert CUTS_OVERRULE > STRING_OVERRULES
+
+
+def test_a_digit_the_string_model_misread_unsurely_takes_the_cuts_surer_label(recognizer: Recognizer) -> None:
+    """On the sample's noisy scan, 9736726 read 97367?4: the string model's reading of the run
+    replaced the cuts', unsure of its sixth digit, which the cuts read far more surely as a 2.
+    (The last digit, a 6 read as a 4 both ways, is still wrong.)"""
+    (page,) = read_pages(str(SAMPLES / "pages" / "page_017_noisy_scan.jpg"))
+    assert page.frame is not None
+    numbers = [found for line in recognizer.read(page.frame).number_texts for found in line]
+    assert any(number.startswith("973672") for number in numbers)
 
 
 def test_a_digit_the_cuts_misread_unsurely_takes_the_string_models_surer_label(recognizer: Recognizer) -> None:
