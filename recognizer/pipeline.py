@@ -48,34 +48,41 @@ from recognizer.strings import StringReader, load_string_reader
 
 __all__ = ["Layout", "Oriented", "Recognizer", "RecognizerOptions", "lay_out_lines", "orient", "orientation_score"]
 
-# A page whose lines chain better sideways is read both ways round, and turned only when its
-# score sideways (see orientation_score) beats its score upright by this much. Lines alone once
-# settled it when they chained 1.5 times better sideways: a table photographed upright, its column
-# of printed names turned into a "line" of sure 1s, chained 4.3 against 2.8 and scored 0.419
-# against 0.383 upright, and was read sideways (25 errors). Every page of the four sets that is
-# turned wins by 0.25 or more. Errors over the samples and three seed-7 sets: 2,976 -> 2,952, only
-# that photo changed.
+# A page counts as turned by 90 degrees, without reading it upright, when its digits chain into
+# lines this much better sideways than upright. At 1.5, a table photographed upright, its column of
+# printed names turned into a "line" of sure 1s, chained 4.3 against 2.8 (1.54 times) and was read
+# sideways (25 errors). Sideways pages of the four sets chain 1.3 to 11 times better; below 2 they
+# are also read upright, which costs a decoding of their upright layout (a sideways sample photo:
+# 0.35 -> 0.5 s); at 1.0 every such page is (another one 0.2 -> 0.34 s), and reads the same.
+SIDEWAYS_EVIDENCE = 2.0
+# A page whose lines leave it in doubt is turned only when its score sideways (see
+# orientation_score) beats its score upright by this much: that table scored 0.419 sideways, 0.383
+# upright. Every page of the four sets that is turned wins by 0.25 or more. Errors over the samples
+# and three seed-7 sets: 2,976 -> 2,952, only that photo changed.
 SIDEWAYS_MARGIN = 0.1
 # Which way round a page reads (see orientation_score): the share of its shapes read with this
 # confidence or more, and the weight of the mean confidence that breaks ties between equal shares.
-# The same score keeps a page upright or turns it when its lines say it may lie sideways (SIDEWAYS_HINT):
+# The same score keeps a page upright or turns it when its lines leave that in doubt (SIDEWAYS_HINT):
 # a blurred upright page with no shape read that surely would lose to a few sure shapes sideways.
 # No page of the four sets changed that way. Errors over the samples and three seed-7 sets:
 # 3,580 -> 3,525, only two sideways photos read upside down before (the mean of the squared
 # confidences instead: the same).
 SURE_READ = 0.9
 TIE_BREAK = 1e-3
-# From this many times better sideways, the page is read upright and sideways, and the way that
-# reads more like digits is kept (a sideways page also turned 15-20 degrees, past what the skew
-# search reaches, chains poorly both ways).
+# Between this and SIDEWAYS_EVIDENCE times better, the lines do not settle it (a sideways page
+# also turned 15-20 degrees, past what the skew search reaches, chains poorly both ways): it is
+# read upright and sideways, and the way that reads more like digits is kept.
 SIDEWAYS_HINT = 1.2
 # Pages whose digits already run in lines of this many are not looked at sideways (saves time:
 # the sample photos' median is within the noise of the bound of 3.0 before, 51 ms).
 # Turned 15-20 degrees, a sideways page's digits still chain upright into runs of 2.5-3; a sideways
 # form whose rules stand upright chained into runs of 3.3 once the rules kept more of the strokes
-# crossing them (it was read as 1s, 70 errors). Lines that read better sideways never settle it
-# alone: a blurred photo smeared upright into sideways "lines" of 5.4 (see SIDEWAYS_MARGIN).
+# crossing them (it was read as 1s, 70 errors). From UPRIGHT_LIKELY on, lines that read better
+# sideways do not settle it alone: the page is also read upright, and turned only if it reads better
+# sideways (a blurred photo smeared upright into sideways "lines" of 5.4 and was turned by them: 8
+# more errors with the bound of 3.5 alone).
 UPRIGHT_ENOUGH = 3.5
+UPRIGHT_LIKELY = 3.0
 NUMBER_GAP_FOR_STRUCTURE = 0.8
 # Shapes whose median is this many times taller than wide are not digits but columns of them: the
 # numbers of a page lying sideways, each joined into one shape by the line it was written on (a
@@ -360,8 +367,9 @@ def _turn_sideways(
     (its lines then tell nothing, and the judge also reads it upright). ``ink``: ``mask``'s ink map.
 
     Whether it lies sideways is told cheaply, from the upright ``mask`` turned; only a page
-    that may is prepared again from the turned image, straightened and read both ways round,
-    and kept upright unless the better of those reads SIDEWAYS_MARGIN better than upright.
+    that may is prepared again from the turned image, straightened and read both ways round;
+    when its lines leave it in doubt, it is read upright too, and kept upright unless the better
+    of those reads SIDEWAYS_MARGIN better.
     """
     quarter, _ = rotate_quarter(mask, 1)
     height = measure_digit_height(quarter)
@@ -371,6 +379,7 @@ def _turn_sideways(
     sideways = _line_structure(lay_out_lines(quarter, height, rotate_quarter(ink, 1)[0]))
     if sideways < 2.0 or (upright is not None and sideways <= SIDEWAYS_HINT * upright):
         return None
+    in_doubt = upright is None or upright >= UPRIGHT_LIKELY or sideways < SIDEWAYS_EVIDENCE * upright
     prepared = _prepare_turned(frame, 1, options)
     if prepared is None:
         return None
@@ -386,7 +395,7 @@ def _turn_sideways(
     )
     # 90 or 270: digits upside down read poorly, so keep the way round that reads better.
     score, best = max(((judge(oriented.layout), oriented) for oriented in candidates), key=lambda pair: pair[0])
-    if score < judge(upright_layout) + SIDEWAYS_MARGIN:
+    if in_doubt and score < judge(upright_layout) + SIDEWAYS_MARGIN:
         return None
     return best
 

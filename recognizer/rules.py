@@ -61,7 +61,7 @@ FRAME_LEVEL_PERCENTILE = 80.0
 # pen's own darkness (a rule of 150 under a 2's base of 226 measured 222, and the base went). Each
 # column's darkest pixel is the rule's core (its edges are lighter, and fewer the thinner it is),
 # and strokes along it cover few of its columns. Errors over the samples and three seed-7 sets:
-# 3,280 -> 3,206, with the pipeline's UPRIGHT_ENOUGH and its UPRIGHT_LIKELY of then (the 60th or 85th
+# 3,280 -> 3,206, with the pipeline's UPRIGHT_ENOUGH and UPRIGHT_LIKELY (the 60th or 85th
 # percentile: 3,238 / 3,233); with MIN_STROKE_ALONG below, 3,190 (ruled forms 118 -> 88 errors,
 # low contrast 211 -> 184, sticky notes 100 -> 104).
 RULE_LEVEL_PERCENTILE = 75.0
