@@ -608,19 +608,22 @@ def _string_candidates(digits: list[StringDigit], ink: npt.NDArray[np.bool_], le
     by the offset. Now and then the model names a run's digits bunched towards one end (the first
     of eight over a third of the way in); one digit's share then falls in a gap in the ink, or
     between splits pushed together, and the digit was lost. Then the places named are stretched
-    over the run's width instead. Every digit read gets a box: one with still no ink between its
-    splits spans them, as tall as the run's ink.
+    over the run's inked columns instead (see :func:`_stretched_splits`), if that leaves fewer
+    digits without ink. Every digit read gets a box: one with still no ink between its splits
+    spans them, as tall as the run's ink.
     """
-    width = ink.shape[1]
+    inked_columns = np.flatnonzero(ink.any(axis=0))
     named = [(digit.left + digit.right) / 2.0 for digit in digits]
-    splits = _shifted_splits(named, width)
-    if not _every_part_inked(ink, splits):
-        splits = _stretched_splits(named, width)
-    inked_rows = np.flatnonzero(ink.any(axis=1))
+    splits = _shifted_splits(named, ink.shape[1])
+    if _parts_without_ink(ink, splits):
+        stretched = _stretched_splits(named, inked_columns, ink.shape[1])
+        if _parts_without_ink(ink, stretched) < _parts_without_ink(ink, splits):
+            splits = stretched
     candidates: list[Candidate] = []
     for digit, start, end in zip(digits, splits[:-1], splits[1:], strict=True):
         x, y, w, h = cv2.boundingRect(ink[:, start:end].view(np.uint8)) if end > start else (0, 0, 0, 0)
         if w == 0:
+            inked_rows = np.flatnonzero(ink.any(axis=1))
             x, w = 0, max(1, end - start)
             y, h = (
                 (int(inked_rows[0]), int(inked_rows[-1] - inked_rows[0] + 1)) if len(inked_rows) else (0, ink.shape[0])
@@ -649,25 +652,31 @@ def _shifted_splits(named: list[float], width: int) -> list[int]:
     return splits
 
 
-def _stretched_splits(named: list[float], width: int) -> list[int]:
-    """Column splits halfway between the places named, once these are mapped linearly so that
-    the first lies half a digit's width (the run's width over its digits) from the left edge and
-    the last as far from the right."""
-    half = width / (2.0 * len(named))
+def _stretched_splits(named: list[float], inked_columns: npt.NDArray[np.int64], width: int) -> list[int]:
+    """Column splits halfway between the places named, once these are spread linearly over the
+    run's inked columns (gaps left out), the first half a digit's share of them from the first and
+    the last as far from the last: each digit gets its share of the ink, wherever the gaps are."""
+    count = len(inked_columns)
+    if count == 0:
+        return _shifted_splits(named, width)
+    half = count / (2.0 * len(named))
     span = named[-1] - named[0]
     if span <= 0:
         places = [half + i * 2.0 * half for i in range(len(named))]
     else:
-        places = [half + (place - named[0]) * (width - 2.0 * half) / span for place in named]
+        places = [half + (place - named[0]) * (count - 2.0 * half) / span for place in named]
     splits = [0]
     for before, after in zip(places, places[1:]):
-        splits.append(min(max(int(round((before + after) / 2.0)), splits[-1]), width))
+        # The inked column the split falls on, in the run's own columns.
+        split = int(inked_columns[min(count - 1, max(0, int(round((before + after) / 2.0))))])
+        splits.append(min(max(split, splits[-1]), width))
     splits.append(width)
     return splits
 
 
-def _every_part_inked(ink: npt.NDArray[np.bool_], splits: list[int]) -> bool:
-    return all(end > start and bool(ink[:, start:end].any()) for start, end in zip(splits, splits[1:]))
+def _parts_without_ink(ink: npt.NDArray[np.bool_], splits: list[int]) -> int:
+    """How many of the column ranges between ``splits`` hold no ink (or no column at all)."""
+    return sum(not (end > start and bool(ink[:, start:end].any())) for start, end in zip(splits, splits[1:]))
 
 
 def _read_strings(
@@ -743,11 +752,11 @@ def _agreed_confidence(first: float, second: float) -> float:
 
 def _string_checked_by_cuts(digits: list[StringDigit], cut: list[Candidate]) -> list[StringDigit]:
     """The string reading (it replaces the cuts'), digit by digit against the cuts' (as many digits,
-    left to right): surer where the two read a digit alike, and the cuts' where they read it
-    otherwise and CUTS_OVERRULE surer."""
-    ordered = sorted(cut, key=lambda candidate: candidate.x)
+    each in the order read: the string model's left to right, the cuts' in the order of their
+    slices): surer where the two read a digit alike, and the cuts' where they read it otherwise and
+    CUTS_OVERRULE surer."""
     checked: list[StringDigit] = []
-    for digit, candidate in zip(digits, ordered, strict=True):
+    for digit, candidate in zip(digits, cut, strict=True):
         if candidate.label == digit.label:
             digit = replace(digit, confidence=_agreed_confidence(digit.confidence, candidate.confidence))
         elif candidate.confidence >= digit.confidence + CUTS_OVERRULE:
@@ -758,18 +767,19 @@ def _string_checked_by_cuts(digits: list[StringDigit], cut: list[Candidate]) -> 
 
 def _cuts_checked_by_string(cut: list[Candidate], digits: list[StringDigit]) -> list[Candidate]:
     """The cuts' reading (kept: the string model was too unsure on average to replace it), digit by
-    digit against the string model's (as many digits, left to right): surer where the two read a
-    digit alike, and the string model's where it reads it otherwise and STRING_OVERRULES surer."""
-    by_position = sorted(range(len(cut)), key=lambda index: cut[index].x)
-    checked = list(cut)
-    for index, digit in zip(by_position, digits, strict=True):
-        candidate = cut[index]
+    digit against the string model's (as many digits, each in the order read): surer where the two
+    read a digit alike, and the string model's where it reads it otherwise and STRING_OVERRULES
+    surer. A digit made surer keeps the classifier's probabilities: only its confidence, which is
+    what is printed and marked, changes."""
+    checked: list[Candidate] = []
+    for candidate, digit in zip(cut, digits, strict=True):
         if candidate.label == digit.label:
-            checked[index] = replace(candidate, confidence=_agreed_confidence(candidate.confidence, digit.confidence))
+            candidate = replace(candidate, confidence=_agreed_confidence(candidate.confidence, digit.confidence))
         elif digit.confidence >= candidate.confidence + STRING_OVERRULES:
-            checked[index] = replace(
+            candidate = replace(
                 candidate, label=digit.label, confidence=digit.confidence, probabilities=_string_probabilities(digit)
             )
+        checked.append(candidate)
     return checked
 
 
