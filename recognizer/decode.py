@@ -612,12 +612,12 @@ def _string_candidates(digits: list[StringDigit], ink: npt.NDArray[np.bool_], le
     digits without ink. Every digit read gets a box: one with still no ink between its splits
     spans them, as tall as the run's ink.
     """
-    inked_columns = np.flatnonzero(ink.any(axis=0))
     named = [(digit.left + digit.right) / 2.0 for digit in digits]
     splits = _shifted_splits(named, ink.shape[1])
-    if _parts_without_ink(ink, splits):
-        stretched = _stretched_splits(named, inked_columns, ink.shape[1])
-        if _parts_without_ink(ink, stretched) < _parts_without_ink(ink, splits):
+    without_ink = _parts_without_ink(ink, splits)
+    if without_ink:
+        stretched = _stretched_splits(named, np.flatnonzero(ink.any(axis=0)), ink.shape[1])
+        if _parts_without_ink(ink, stretched) < without_ink:
             splits = stretched
     candidates: list[Candidate] = []
     for digit, start, end in zip(digits, splits[:-1], splits[1:], strict=True):
@@ -750,6 +750,18 @@ def _agreed_confidence(first: float, second: float) -> float:
     return 1.0 - (1.0 - first) * (1.0 - second)
 
 
+def _checked(
+    label: int, confidence: float, other_label: int, other_confidence: float, overrule: float
+) -> tuple[int, float]:
+    """A digit one reading names ``label`` with ``confidence``, checked against the other reading's
+    name for it: surer where both name it alike, the other's where that is ``overrule`` surer."""
+    if other_label == label:
+        return label, _agreed_confidence(confidence, other_confidence)
+    if other_confidence >= confidence + overrule:
+        return other_label, other_confidence
+    return label, confidence
+
+
 def _string_checked_by_cuts(digits: list[StringDigit], cut: list[Candidate]) -> list[StringDigit]:
     """The string reading (it replaces the cuts'), digit by digit against the cuts' (as many digits,
     each in the order read: the string model's left to right, the cuts' in the order of their
@@ -757,11 +769,10 @@ def _string_checked_by_cuts(digits: list[StringDigit], cut: list[Candidate]) -> 
     CUTS_OVERRULE surer."""
     checked: list[StringDigit] = []
     for digit, candidate in zip(digits, cut, strict=True):
-        if candidate.label == digit.label:
-            digit = replace(digit, confidence=_agreed_confidence(digit.confidence, candidate.confidence))
-        elif candidate.confidence >= digit.confidence + CUTS_OVERRULE:
-            digit = replace(digit, label=candidate.label, confidence=candidate.confidence)
-        checked.append(digit)
+        label, confidence = _checked(
+            digit.label, digit.confidence, candidate.label, candidate.confidence, CUTS_OVERRULE
+        )
+        checked.append(replace(digit, label=label, confidence=confidence))
     return checked
 
 
@@ -773,13 +784,11 @@ def _cuts_checked_by_string(cut: list[Candidate], digits: list[StringDigit]) -> 
     what is printed and marked, changes."""
     checked: list[Candidate] = []
     for candidate, digit in zip(cut, digits, strict=True):
-        if candidate.label == digit.label:
-            candidate = replace(candidate, confidence=_agreed_confidence(candidate.confidence, digit.confidence))
-        elif digit.confidence >= candidate.confidence + STRING_OVERRULES:
-            candidate = replace(
-                candidate, label=digit.label, confidence=digit.confidence, probabilities=_string_probabilities(digit)
-            )
-        checked.append(candidate)
+        label, confidence = _checked(
+            candidate.label, candidate.confidence, digit.label, digit.confidence, STRING_OVERRULES
+        )
+        probabilities = candidate.probabilities if label == candidate.label else _string_probabilities(digit)
+        checked.append(replace(candidate, label=label, confidence=confidence, probabilities=probabilities))
     return checked
 
 
