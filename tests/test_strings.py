@@ -127,11 +127,15 @@ def test_every_digit_read_gets_a_box_even_where_the_run_has_too_little_ink() -> 
     assert all(c.w >= 1 and (c.y, c.h) == (55, 20) for c in candidates)
 
 
-def test_a_touching_string_whose_digits_the_model_names_bunched_is_read_whole(recognizer: Recognizer) -> None:
-    (page,) = read_pages(str(SAMPLES / "photos" / "photo_043_touching.jpg"))
+def numbers_read(recognizer: Recognizer, sample: str) -> list[str]:
+    """Every number read on the bundled sample ``sample`` (a path under samples/), in reading order."""
+    (page,) = read_pages(str(SAMPLES / sample))
     assert page.frame is not None
-    numbers = [number for line in recognizer.read(page.frame).number_texts for number in line]
-    assert "03345573" in numbers
+    return [number for line in recognizer.read(page.frame).number_texts for number in line]
+
+
+def test_a_touching_string_whose_digits_the_model_names_bunched_is_read_whole(recognizer: Recognizer) -> None:
+    assert "03345573" in numbers_read(recognizer, "photos/photo_043_touching.jpg")
 
 
 @pytest.mark.parametrize(
@@ -143,10 +147,7 @@ def test_a_digit_the_cuts_and_the_string_model_both_read_alike_is_not_printed_as
 ) -> None:
     """Each reading alone was under --min-confidence for one digit of these numbers (the 3 of
     60817932, the 7 of 24057), which printed as ``?``; both name it alike, so it is surer than either."""
-    (page,) = read_pages(str(SAMPLES / sample))
-    assert page.frame is not None
-    reading = recognizer.read(page.frame)
-    assert number in [found for line in reading.number_texts for found in line]
+    assert number in numbers_read(recognizer, sample)
 
 
 def _cut_digit(label: int, confidence: float, x: int) -> Candidate:
@@ -186,10 +187,7 @@ def test_a_digit_the_string_model_misread_unsurely_takes_the_cuts_surer_label(re
     """On the sample's noisy scan, 9736726 read 97367?4: the string model's reading of the run
     replaced the cuts', unsure of its sixth digit, which the cuts read far more surely as a 2.
     (The last digit, a 6 read as a 4 both ways, is still wrong.)"""
-    (page,) = read_pages(str(SAMPLES / "pages" / "page_017_noisy_scan.jpg"))
-    assert page.frame is not None
-    numbers = [found for line in recognizer.read(page.frame).number_texts for found in line]
-    assert any(number.startswith("973672") for number in numbers)
+    assert any(number.startswith("973672") for number in numbers_read(recognizer, "pages/page_017_noisy_scan.jpg"))
 
 
 def test_a_digit_the_cuts_misread_unsurely_takes_the_string_models_surer_label(recognizer: Recognizer) -> None:
@@ -197,10 +195,7 @@ def test_a_digit_the_cuts_misread_unsurely_takes_the_string_models_surer_label(r
     0.59, under --min-confidence, printed ``?``; the string model, too unsure of the run on average
     (it reads its 9 as a 4 at 0.53) to replace the cuts' reading, reads that digit as a 6 at 0.9.
     (The field's first digit, a 6 read as an 8, is still wrong.)"""
-    (page,) = read_pages(str(SAMPLES / "pages" / "page_001_boxed_fields.jpg"))
-    assert page.frame is not None
-    numbers = [found for line in recognizer.read(page.frame).number_texts for found in line]
-    assert any(number.endswith("810965") for number in numbers)
+    assert any(number.endswith("810965") for number in numbers_read(recognizer, "pages/page_001_boxed_fields.jpg"))
 
 
 def test_the_shipped_model_reads_strings_of_touching_test_digits(
