@@ -121,11 +121,13 @@ def estimate_skew(mask: Image, digit_height: float) -> float:
     return best_angle
 
 
-def rotate_mask(mask: Image, angle: float) -> tuple[Image, npt.NDArray[np.float64]]:
+def rotate_mask(
+    mask: Image, angle: float, interpolation: int = cv2.INTER_NEAREST
+) -> tuple[Image, npt.NDArray[np.float64]]:
     """Rotate a binary mask about its centre, growing the canvas; return it and the map back.
 
-    Nearest-neighbour: an ink map of the same size, turned by the same angle, stays pixel for
-    pixel with its mask.
+    Nearest-neighbour by default: an ink map of the same size, turned by the same angle, stays
+    pixel for pixel with its mask.
     """
     height, width = mask.shape
     matrix = cv2.getRotationMatrix2D((width / 2.0, height / 2.0), angle, 1.0)
@@ -134,7 +136,7 @@ def rotate_mask(mask: Image, angle: float) -> tuple[Image, npt.NDArray[np.float6
     new_height = int(math.ceil(height * cos_a + width * sin_a))
     matrix[0, 2] += new_width / 2.0 - width / 2.0
     matrix[1, 2] += new_height / 2.0 - height / 2.0
-    rotated = cv2.warpAffine(mask, matrix, (new_width, new_height), flags=cv2.INTER_NEAREST)
+    rotated = cv2.warpAffine(mask, matrix, (new_width, new_height), flags=interpolation)
     inverse = cv2.invertAffineTransform(matrix).astype(np.float64)
     return rotated, inverse
 

@@ -27,6 +27,7 @@ __all__ = [
     "estimate_digit_height",
     "find_components",
     "label_components",
+    "line_slope",
     "lone_stroke_height",
 ]
 
@@ -452,23 +453,36 @@ class _LineBuilder:
         if atom.h < ANCHOR_HEIGHT * self.height:
             return
         self._anchors.append(atom)
-        recent = self._anchors[-8:]
-        xs = np.array([a.x + a.w / 2.0 for a in recent])
-        # The slope is only trusted over a span of two digit heights: two neighbouring
-        # digits of different sizes would otherwise tilt the line by tens of degrees.
-        if len(recent) >= 3 and xs.max() - xs.min() >= 2.0 * self.height:
-            ys = np.array([a.centre_y for a in recent])
-            x_mean, y_mean = float(xs.mean()), float(ys.mean())
-            slope = float(((xs - x_mean) * (ys - y_mean)).sum() / ((xs - x_mean) ** 2).sum())
-            self._fit = (float(np.clip(slope, -0.5, 0.5)), x_mean, y_mean)
-        else:
-            self._fit = None
+        self._fit = _fit_centres(self._anchors[-8:], self.height)
 
     def predicted_centre_y(self, x: float) -> float:
         if self._fit is None:
             return (self._anchors or self.atoms)[-1].centre_y
         slope, x_mean, y_mean = self._fit
         return y_mean + slope * (x - x_mean)
+
+
+def _fit_centres(anchors: list[Atom], height: float) -> tuple[float, float, float] | None:
+    """The straight line through the centres of whole digits: (slope, mean x, mean y), or None
+    when they span too little to say.
+
+    The slope is only trusted over a span of two digit heights: two neighbouring digits of
+    different sizes would otherwise tilt the line by tens of degrees.
+    """
+    xs = np.array([a.x + a.w / 2.0 for a in anchors])
+    if len(anchors) < 3 or xs.max() - xs.min() < 2.0 * height:
+        return None
+    ys = np.array([a.centre_y for a in anchors])
+    x_mean, y_mean = float(xs.mean()), float(ys.mean())
+    slope = float(((xs - x_mean) * (ys - y_mean)).sum() / ((xs - x_mean) ** 2).sum())
+    return float(np.clip(slope, -0.5, 0.5)), x_mean, y_mean
+
+
+def line_slope(line: list[Atom], height: float) -> float | None:
+    """How steeply a chained line runs (rows per column, down to the right), fitted through the
+    centres of its whole digits; None when they span under two digit heights."""
+    fit = _fit_centres([atom for atom in line if atom.h >= ANCHOR_HEIGHT * height], height)
+    return None if fit is None else fit[0]
 
 
 def chain_lines(atoms: list[Atom], digit_height: float) -> list[list[Atom]]:

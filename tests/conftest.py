@@ -14,6 +14,7 @@ import numpy.typing as npt
 import pytest
 
 from recognizer.classifier import Classifier, load_classifier
+from recognizer.inputs import read_pages
 from recognizer.normalize import normalize_digits
 from recognizer.pipeline import Recognizer
 from recognizer.service.engine import EngineConfig
@@ -28,6 +29,13 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLES = REPOSITORY / "samples"
 MNIST_SMALL = DATA / "mnist_small.npz"
+
+
+def numbers_read(recognizer: Recognizer, sample: str) -> list[str]:
+    """Every number read on the bundled sample ``sample`` (a path under samples/), in reading order."""
+    (page,) = read_pages(str(SAMPLES / sample))
+    assert page.frame is not None
+    return [number for line in recognizer.read(page.frame).number_texts for number in line]
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from recognizer.reading import Frame
 from recognizer.rules import remove_rules
 from recognizer.segment import Atom, chain_lines, estimate_digit_height, find_components, lone_stroke_height
 from recognizer.service.run import live_recognizer_options
-from tests.conftest import DATA
+from tests.conftest import DATA, numbers_read
 
 PAGE_WIDTH, PAGE_HEIGHT = 1000, 600
 DIGIT_HEIGHT = 56
@@ -376,6 +376,25 @@ def test_numbers_of_a_row_written_higher_lower_or_slanted_read_as_one_line(
         parts.append(written_at(numbers[2], clear_digits, 10 * row + 2, (600, top), slant))
     page = np.minimum.reduce(parts)
     assert read_text(recognizer, page) == "4071 385 925\n62 1739 804"
+
+
+@pytest.mark.parametrize("number", ["9071", "285917", "70629"])
+def test_a_number_written_at_a_steep_angle_beside_level_ones_reads_whole(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], number: str
+) -> None:
+    # The page is straightened by its level lines, so this number still runs at 30 degrees, its
+    # digits leaning with it: over twice the lean the model learned. Its crops are turned back
+    # (TURN_SHARE); read as they lay, "9071" read "?071", "70629" "7062?" and "285917" "2005?17".
+    parts = [
+        written_at("40713", clear_digits, 1, (0, -200)),
+        written_at("6285", clear_digits, 2, (450, -200)),
+        written_at(number, clear_digits, 3, (100, 80), -30.0),
+    ]
+    assert read_text(recognizer, np.minimum.reduce(parts)) == f"40713 6285\n{number}"
+
+
+def test_the_sample_photo_of_numbers_written_at_an_angle_reads_its_tilted_number(recognizer: Recognizer) -> None:
+    assert "572490" in numbers_read(recognizer, "photos/photo_026_angled.jpg")
 
 
 def line_of(*digits: tuple[int, int]) -> Span:

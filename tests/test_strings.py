@@ -20,7 +20,6 @@ from recognizer.decode import (
     _string_candidates,
     _string_checked_by_cuts,
 )
-from recognizer.inputs import read_pages
 from recognizer.pipeline import Recognizer
 from recognizer.strings import (
     STRING_DIGIT_HEIGHT,
@@ -32,7 +31,7 @@ from recognizer.strings import (
     load_string_reader,
     normalize_string,
 )
-from tests.conftest import MNIST_SMALL, SAMPLES
+from tests.conftest import MNIST_SMALL, SAMPLES, numbers_read
 from trainer.strings import load_harvest, render_junk, render_string
 
 runner = CliRunner()
@@ -125,13 +124,6 @@ def test_every_digit_read_gets_a_box_even_where_the_run_has_too_little_ink() -> 
     candidates = _string_candidates(_named_at([5.0, 15.0, 25.0]), ink, left=100, top=50)
     assert [c.label for c in candidates] == [3, 3, 3]
     assert all(c.w >= 1 and (c.y, c.h) == (55, 20) for c in candidates)
-
-
-def numbers_read(recognizer: Recognizer, sample: str) -> list[str]:
-    """Every number read on the bundled sample ``sample`` (a path under samples/), in reading order."""
-    (page,) = read_pages(str(SAMPLES / sample))
-    assert page.frame is not None
-    return [number for line in recognizer.read(page.frame).number_texts for number in line]
 
 
 def test_a_touching_string_whose_digits_the_model_names_bunched_is_read_whole(recognizer: Recognizer) -> None:
