@@ -133,7 +133,10 @@ SURE_CUTS = 0.97
 # generator never does (there the whole angle reads as well: 2,833). Errors over the samples and
 # three seed-7 sets: 2,870 -> 2,835 (15 pictures better by 36, 1 worse by 1; numbers at an angle
 # 181 -> 145; half the angle: 2,855; from 7 or 14 degrees: 2,837 / 2,836). Turning the run's image
-# for the string model as well, and mapping its digits back, changed nothing in all.
+# for the string model as well, and mapping its digits back, changed nothing in all. The angle is
+# that of the whole line as chaining fits it (segment.line_slope): capped at 26.6 degrees (a slope
+# of 0.5, as chaining caps it), none for a line of under three whole digits (a short number alone),
+# and one angle for all the numbers of a line.
 TURN_FROM_DEGREES = 10.0
 TURN_SHARE = 0.75
 
@@ -200,7 +203,7 @@ def _union(slices: list[Slice]) -> tuple[npt.NDArray[np.bool_], int, int]:
     return ink, left, top
 
 
-def _crop(slices: list[Slice], turn: float = 0.0) -> _Crop | None:
+def _crop(slices: list[Slice], turn: float) -> _Crop | None:
     """The union of some slices' ink, tightly boxed and normalised; turned by ``turn`` degrees
     (counterclockwise) first, if any (see TURN_SHARE). The box is the ink's, unturned."""
     mask, left, top = _union(slices)
@@ -214,8 +217,8 @@ def _crop(slices: list[Slice], turn: float = 0.0) -> _Crop | None:
         # into steps and gaps (one photo of angled numbers: 21 errors against 6).
         turned, _ = rotate_mask(ink.view(np.uint8) * np.uint8(255), turn, cv2.INTER_LINEAR)
         upright = turned >= 128
-        tx, ty, tw, th = cv2.boundingRect(upright.view(np.uint8))
-        ink = upright[ty : ty + th, tx : tx + tw] if tw else ink
+        # normalize_digit boxes the ink itself; a crop too thin to survive the turn stays as it lay.
+        ink = upright if upright.any() else ink
     return _Crop(digit=normalize_digit(ink), box=(left + x, top + y, w, h))
 
 
@@ -396,7 +399,7 @@ class _Run:
     slices: list[Slice]
     line_height: float
     # Degrees its crops are turned by (see TURN_SHARE).
-    turn: float = 0.0
+    turn: float
     # (first slice, last slice + 1) -> the crop of those slices and its class probabilities
     scored: dict[tuple[int, int], tuple[_Crop, npt.NDArray[np.float32]]] = field(default_factory=dict)
     # Whole atoms already classified in the first pass, by their slice's position.
@@ -519,7 +522,7 @@ def hypothesis_crops(
     The trainer labels these against the truth to learn what the decoder will see.
     """
     crops: list[_Crop] = []
-    for line, height in zip(lines, line_heights):
+    for line, height in zip(lines, line_heights, strict=True):
         turn = _line_turn(line, height)
         slices = [piece for atom in line for piece in _slices(atom, components, height)]
         crops.extend(crop for _, crop in _plan_run(_Run(0, slices, height, turn)))

@@ -127,7 +127,8 @@ def rotate_mask(
     """Rotate a binary mask about its centre, growing the canvas; return it and the map back.
 
     Nearest-neighbour by default: an ink map of the same size, turned by the same angle, stays
-    pixel for pixel with its mask.
+    pixel for pixel with its mask. With ``cv2.INTER_LINEAR`` the edges come out grey, for the
+    caller to threshold.
     """
     height, width = mask.shape
     matrix = cv2.getRotationMatrix2D((width / 2.0, height / 2.0), angle, 1.0)

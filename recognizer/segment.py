@@ -463,8 +463,8 @@ class _LineBuilder:
 
 
 def _fit_centres(anchors: list[Atom], height: float) -> tuple[float, float, float] | None:
-    """The straight line through the centres of whole digits: (slope, mean x, mean y), or None
-    when they span too little to say.
+    """The straight line through the centres of whole digits: (slope, mean x, mean y), the slope
+    capped at 0.5 either way; None for fewer than three digits or a span under two digit heights.
 
     The slope is only trusted over a span of two digit heights: two neighbouring digits of
     different sizes would otherwise tilt the line by tens of degrees.
@@ -480,7 +480,8 @@ def _fit_centres(anchors: list[Atom], height: float) -> tuple[float, float, floa
 
 def line_slope(line: list[Atom], height: float) -> float | None:
     """How steeply a chained line runs (rows per column, down to the right), fitted through the
-    centres of its whole digits; None when they span under two digit heights."""
+    centres of its whole digits as chaining fits them (see :func:`_fit_centres`: capped at 0.5,
+    None for under three whole digits or a span under two digit heights)."""
     fit = _fit_centres([atom for atom in line if atom.h >= ANCHOR_HEIGHT * height], height)
     return None if fit is None else fit[0]
 
