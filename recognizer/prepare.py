@@ -166,10 +166,10 @@ POOL_ABOVE_HEIGHT = 34
 # seed-7 sets (788 pictures): 2,835 -> 2,704 (boxed photos 263 -> 222, touching 422 -> 390, dim
 # pencil 147 -> 117, desk photos 304 -> 285; 68 pictures better by 207, 36 worse by 76); on a
 # fresh seed-11 set of 120 pictures that no setting was tried on, 768 -> 729.
-# Full resolution read about as well (2,689, with two more changes it needed) at nearly twice the time;
-# three quarters costs a photo of such
-# digits about a quarter more (13 ms on the samples' median photo). Up to 40 px: 2,745; 50 px:
-# 2,694 with more photos slowed; 0.7 or 0.8 of the resolution: 2,824 / 2,706.
+# Full resolution read about as well (2,689, with two more changes it needed) at nearly twice the
+# time of half; three quarters costs a photo of such digits about a third more (over the sample
+# photos: median 50.4 -> 69.1 ms, mean 75.9 -> 84.0). Up to 50 px: 2,694, with more photos slowed;
+# 0.7 or 0.8 of the resolution: 2,824 / 2,706.
 PHOTO_POOL_ABOVE_HEIGHT = 44
 PHOTO_FINE_SCALE = 0.75
 
