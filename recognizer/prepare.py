@@ -159,17 +159,18 @@ SHEET_MIN_SHARE = 0.05
 # Digits taller than this (working px) are read at half resolution: MNIST itself is 20 px
 # tall, so nothing is lost, and every later step costs a quarter.
 POOL_ABOVE_HEIGHT = 34
-# On a photo of a sheet (the paper was found), digits from POOL_ABOVE_HEIGHT up to this are read at
-# PHOTO_FINE_SCALE of the working resolution instead. A camera's grain, blur and JPEG blocks leave
+# On a photo of a sheet (the paper was found), digits from POOL_ABOVE_HEIGHT up to (not including)
+# this are read at PHOTO_FINE_SCALE of the working resolution instead. A camera's grain, blur and JPEG blocks leave
 # less room between strokes than a scan does, and at half resolution the darkest-of-four pooling
 # closed it: touching digits ran together and small loops filled. Errors over the samples and three
 # seed-7 sets (788 pictures): 2,835 -> 2,704 (boxed photos 263 -> 222, touching 422 -> 390, dim
 # pencil 147 -> 117, desk photos 304 -> 285; 68 pictures better by 207, 36 worse by 76); on a
 # fresh seed-11 set of 120 pictures that no setting was tried on, 768 -> 729.
 # Full resolution read about as well (2,689, with two more changes it needed) at nearly twice the
-# time of half; three quarters costs a photo of such digits about a third more (over the sample
-# photos: median 50.4 -> 69.1 ms, mean 75.9 -> 84.0). Up to 50 px: 2,694, with more photos slowed;
-# 0.7 or 0.8 of the resolution: 2,824 / 2,706.
+# time of half. Over the 31 sample photos of 1280x720, read alternately with and without it, three
+# quarters moved the median from 50.4 to 69.1 ms (the photos near the median are among those read
+# at three quarters) and the mean from 75.9 to 84.0 ms. Up to 50 px: 2,694, with more photos
+# slowed; 0.7 or 0.8 of the resolution: 2,824 / 2,706.
 PHOTO_POOL_ABOVE_HEIGHT = 44
 PHOTO_FINE_SCALE = 0.75
 
@@ -862,8 +863,9 @@ def prepare(image: Image) -> InkMask:
     full_height = pooled_height * 2.0
     if full_height >= (PHOTO_POOL_ABOVE_HEIGHT if pooled_paper is not None else POOL_ABOVE_HEIGHT):
         return InkMask(pooled_mask, scale / 2.0, pooled_height, pooled_paper, low, high, pooled_ink)
-    # Digits measured at half resolution and too tall for full resolution to need measuring again
-    # (see PHOTO_POOL_ABOVE_HEIGHT) are read at PHOTO_FINE_SCALE with the height found.
+    # A photo's digits of POOL_ABOVE_HEIGHT to PHOTO_POOL_ABOVE_HEIGHT are read at PHOTO_FINE_SCALE,
+    # with the height found at half resolution: measured again at full resolution, a comb field's
+    # boxes counted with their digits (61 px for digits of 37), and the fields went unread.
     step = PHOTO_FINE_SCALE if full_height >= POOL_ABOVE_HEIGHT else 1.0
     if step < 1.0:
         smoothed = cv2.resize(smoothed, None, fx=step, fy=step, interpolation=cv2.INTER_AREA)
@@ -875,8 +877,9 @@ def prepare(image: Image) -> InkMask:
     floor = noise_floor(ink, paper)
     grain = False
     if grainy:
-        # Digits this small lose too much to the blur when the floor is set by a fine pattern
-        # (a cheque's security print) rather than grain; only grain gives way to it.
+        # Digits under POOL_ABOVE_HEIGHT (and a photo's at PHOTO_FINE_SCALE) lose too much to the
+        # blur when the floor is set by a fine pattern (a cheque's security print) rather than
+        # grain; only grain gives way to it. (At half resolution a grainy map is always blurred.)
         blurred = cv2.GaussianBlur(ink, (3, 3), 0)
         blurred_floor = noise_floor(blurred, paper)
         grain = blurred_floor <= (1.0 - GRAIN_BLUR_GAIN) * floor

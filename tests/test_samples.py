@@ -13,6 +13,7 @@ import pytest
 
 from recognizer.evaluation import load_samples, run_method
 from recognizer.pipeline import Recognizer
+from recognizer.prepare import PHOTO_FINE_SCALE, prepare
 from recognizer.reading import Frame
 from recognizer.scoring import Score, score_page
 from tests.conftest import SAMPLES
@@ -77,11 +78,13 @@ def test_dim_pencil_strokes_that_fade_into_the_grain_are_kept_whole(recognizer: 
 
 
 def test_noisy_webcam_photos_of_digits_about_40_px_tall_keep_their_strokes_apart(recognizer: Recognizer) -> None:
-    """Two blurred, noisy webcam photos whose digits stand about 40 px tall. Read at half resolution,
-    where the darkest-of-four pooling thickens every stroke, the 4 and the 9 of "429" ran into the
-    2 and were lost, and "46557" broke into "46" and "51" (prepare's PHOTO_POOL_ABOVE_HEIGHT)."""
+    """Two blurred, noisy webcam photos whose digits measure 34-44 px (prepare's PHOTO_POOL_ABOVE_HEIGHT)
+    and so are read at three quarters of the resolution. Read at half resolution, where the
+    darkest-of-four pooling thickens every stroke, the 4 and the 9 of "429" ran into the 2 and were
+    lost, and "46557" broke into "46" and "51"."""
     for name in ("photo_040_webcam.jpg", "photo_018_webcam.jpg"):
         sample = next(s for s in load_samples(SAMPLES, ("photos",)) if s.path.name == name)
+        assert prepare(sample.frame.image).scale == PHOTO_FINE_SCALE, name
         assert recognizer.read(sample.frame).number_texts == [list(line) for line in sample.truth.lines], name
 
 
