@@ -160,12 +160,12 @@ SHEET_MIN_SHARE = 0.05
 # tall, so nothing is lost, and every later step costs a quarter.
 POOL_ABOVE_HEIGHT = 34
 # On a photo of a sheet (the paper was found), digits from POOL_ABOVE_HEIGHT up to (not including)
-# this are read at PHOTO_FINE_SCALE of the working resolution instead. A camera's grain, blur and JPEG blocks leave
-# less room between strokes than a scan does, and at half resolution the darkest-of-four pooling
-# closed it: touching digits ran together and small loops filled. Errors over the samples and three
-# seed-7 sets (788 pictures): 2,835 -> 2,704 (boxed photos 263 -> 222, touching 422 -> 390, dim
-# pencil 147 -> 117, desk photos 304 -> 285; 68 pictures better by 207, 36 worse by 76); on a
-# fresh seed-11 set of 120 pictures that no setting was tried on, 768 -> 729.
+# this are read at PHOTO_FINE_SCALE of the working resolution instead. A camera's grain, blur and
+# JPEG blocks leave less room between strokes than a scan does, and at half resolution the
+# darkest-of-four pooling closed it: touching digits ran together and small loops filled. Errors
+# over the samples and three seed-7 sets (788 pictures): 2,835 -> 2,704 (boxed photos 263 -> 222,
+# touching 422 -> 390, dim pencil 147 -> 117, desk photos 304 -> 285; 68 pictures better by 207,
+# 36 worse by 76); on a fresh seed-11 set of 120 pictures that no setting was tried on, 768 -> 729.
 # Full resolution read about as well (2,689, with two more changes it needed) at nearly twice the
 # time of half. Over the 31 sample photos of 1280x720, read alternately with and without it, three
 # quarters moved the median from 50.4 to 69.1 ms (the photos near the median are among those read

@@ -77,13 +77,14 @@ def test_dim_pencil_strokes_that_fade_into_the_grain_are_kept_whole(recognizer: 
     assert found[:3] == [list(line) for line in sample.truth.lines[:3]]
 
 
-def test_noisy_webcam_photos_of_digits_about_40_px_tall_keep_their_strokes_apart(recognizer: Recognizer) -> None:
+def test_noisy_webcam_photos_of_digits_measured_34_to_44_px_keep_their_strokes_apart(recognizer: Recognizer) -> None:
     """Two blurred, noisy webcam photos whose digits measure 34-44 px (prepare's PHOTO_POOL_ABOVE_HEIGHT)
     and so are read at three quarters of the resolution. Read at half resolution, where the
     darkest-of-four pooling thickens every stroke, the 4 and the 9 of "429" ran into the 2 and were
     lost, and "46557" broke into "46" and "51"."""
+    photos = {sample.path.name: sample for sample in load_samples(SAMPLES, ("photos",))}
     for name in ("photo_040_webcam.jpg", "photo_018_webcam.jpg"):
-        sample = next(s for s in load_samples(SAMPLES, ("photos",)) if s.path.name == name)
+        sample = photos[name]
         assert prepare(sample.frame.image).scale == PHOTO_FINE_SCALE, name
         assert recognizer.read(sample.frame).number_texts == [list(line) for line in sample.truth.lines], name
 
