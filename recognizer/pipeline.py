@@ -102,6 +102,14 @@ LONE_STROKE_SHARE = 2.0
 # Fewer shapes than this do not tell which way is up (the default, as on a drawing pad); turned
 # sideways, the pieces of one digit (the arcs of a 3) can pass for a column of digits.
 MIN_SHAPES_TO_TURN = 3
+# A page that lays out fewer shapes than MIN_SHAPES_TO_TURN upright is still looked at sideways,
+# unstraightened, when that lays out at least this many. A ruled sheet lying sideways and a few
+# degrees further round has no rows for the skew search to find upright: the search can turn it
+# the wrong way (16 degrees on a photo 8 degrees off sideways), its rules then run diagonally,
+# are not taken out and join its digits into one shape, and nothing is read. Turned a quarter
+# before the skew search, its digits lay out in lines (59 shapes, in runs of 6.5). A lone digit
+# turned sideways can lay out as its pieces (the arcs of a 3), not eight.
+MIN_SHAPES_SIDEWAYS_ALONE = 8
 
 # OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
 Image = npt.NDArray[Any]
@@ -281,16 +289,21 @@ def orient(
     if prepared is None:
         return None
     mask, ink, transform, digit_height = prepared
+    # Kept for a page whose straightening leaves too few shapes to tell which way is up.
+    unstraightened, unstraightened_ink = mask, ink
     mask, ink, transform, skew = _straighten(mask, ink, transform, digit_height, options)
     layout = lay_out_lines(mask, digit_height, ink)
     if rotation is None and options.detect_rotation and judge is not None:
         upright: float | None = None if _stacked_in_columns(layout) else _line_structure(layout)
-        if (upright is None or upright < UPRIGHT_ENOUGH) and sum(
-            len(line) for line in layout.lines
-        ) >= MIN_SHAPES_TO_TURN:
+        turned = None
+        if sum(len(line) for line in layout.lines) < MIN_SHAPES_TO_TURN:
+            turned = _turn_sideways(
+                frame, options, unstraightened, unstraightened_ink, layout, None, judge, MIN_SHAPES_SIDEWAYS_ALONE
+            )
+        elif upright is None or upright < UPRIGHT_ENOUGH:
             turned = _turn_sideways(frame, options, mask, ink, layout, upright, judge)
-            if turned is not None:
-                return turned
+        if turned is not None:
+            return turned
     return Oriented(mask, transform, layout, rotation or 0, skew)
 
 
@@ -364,10 +377,13 @@ def _turn_sideways(
     upright_layout: Layout,
     upright: float | None,
     judge: Judge,
+    min_shapes: int = 0,
 ) -> Oriented | None:
     """The page turned by 90 or 270 degrees, if it reads as lying sideways; None if it is upright.
     ``upright`` is ``upright_layout``'s line structure, None when its shapes are columns of digits
-    (its lines then tell nothing, and the judge also reads it upright). ``ink``: ``mask``'s ink map.
+    or too few to tell (its lines then tell nothing, and the judge also reads it upright).
+    ``ink``: ``mask``'s ink map. The page is taken to lie sideways only if ``mask`` turned lays
+    out at least ``min_shapes`` shapes.
 
     Whether it lies sideways is told cheaply, from the upright ``mask`` turned; only a page
     that may is prepared again from the turned image, straightened and read both ways round;
@@ -379,7 +395,10 @@ def _turn_sideways(
     if height == 0.0:
         return None
     # Lines run the same way at 90 and 270 degrees: one layout tells whether the page is sideways.
-    sideways = _line_structure(lay_out_lines(quarter, height, rotate_quarter(ink, 1)[0]))
+    quarter_layout = lay_out_lines(quarter, height, rotate_quarter(ink, 1)[0])
+    if sum(len(line) for line in quarter_layout.lines) < min_shapes:
+        return None
+    sideways = _line_structure(quarter_layout)
     if sideways < 2.0 or (upright is not None and sideways <= SIDEWAYS_HINT * upright):
         return None
     in_doubt = upright is None or upright >= UPRIGHT_LIKELY or sideways < SIDEWAYS_EVIDENCE * upright

@@ -36,7 +36,7 @@ from recognizer.segment import (
     find_components,
     label_components,
 )
-from recognizer.spots import find_dot_pattern
+from recognizer.spots import find_dot_pattern, find_stripe_pattern
 
 __all__ = [
     "InkMask",
@@ -150,8 +150,9 @@ DESK_COLOUR = 0.08
 # (a sheet of buff paper on mid-brown wood, 0.64 of its lightness and 2.5 times rougher; 1.5 and
 # 2 read the same, 3 lets the wood back in).
 DESK_ROUGHNESS = 2.0
-# A dotted desk taken out of a light region leaves the sheet (see _without_dotted_desk): opened by
-# this many dot spacings, in pieces of at least this share of the picture. Errors on both sets:
+# A dotted or striped desk taken out of a light region leaves the sheet (see
+# _without_patterned_desk): opened by this many dot or stripe spacings, in pieces of at least this
+# share of the picture. The same values serve stripes (the seed-11 striped-cloth photo: 117 -> 7). Errors on both sets:
 # 1,167 -> 1,135 (pencil in dim light 98 -> 74: a photo whose sheet was not found 33 -> 12;
 # coloured ink 41 -> 36; sideways 70 -> 65: the sheet's broken edge no longer reads as 1s).
 SHEET_OPENING = 1.5
@@ -482,22 +483,26 @@ def _without_desk(
     ]
 
 
-def _without_dotted_desk(
-    kept: list[tuple[npt.NDArray[np.bool_], float]], area: int
+def _without_patterned_desk(
+    kept: list[tuple[npt.NDArray[np.bool_], float]], area: int, lightness: Image
 ) -> list[tuple[npt.NDArray[np.bool_], float]]:
-    """The light regions with any dotted desk taken out of them (see :mod:`recognizer.spots`).
+    """The light regions with any dotted or striped desk taken out of them (see :mod:`recognizer.spots`;
+    ``lightness``: the thumbnail's, which tells a cloth's dark stripes from lines of writing).
 
-    A desk reaches the picture's edge. What its dots, grown by their spacing, leave of the
-    region is the sheet, with the writing's holes filled and opened by SHEET_OPENING spacings
+    A desk reaches the picture's edge. What its dots or stripes, grown by their spacing, leave of
+    the region is the sheet, with the writing's holes filled and opened by SHEET_OPENING spacings
     (a strip of desk along the sheet that no whole dot lies in is too thin to stay), in pieces of
     at least SHEET_MIN_SHARE of the picture. The sheet then takes back the region's pixels that
     the grown dots took from its margin (without it the sheet lost a band as wide as the dots'
     spacing, and the digits written near its edge with it). A region that is all desk goes; if
-    all do, nothing is changed (a sheet printed with dots all over is still paper).
+    all do, nothing is changed (a sheet printed with dots or bands all over is still paper).
     """
     result: list[tuple[npt.NDArray[np.bool_], float]] = []
     for region, light in kept:
-        pattern = find_dot_pattern(region, _filled([region], region.shape)) if _reaches_edge(region) else None
+        pattern = None
+        if _reaches_edge(region):
+            whole = _filled([region], region.shape)
+            pattern = find_dot_pattern(region, whole) or find_stripe_pattern(region, whole, lightness)
         if pattern is None:
             result.append((region, light))
             continue
@@ -577,7 +582,7 @@ def find_paper(image: Image, thumbnail: Image | None = None) -> Image | None:
     of_sheet_colour = _sheet_colour_test(thumb, kept) if thumb.ndim == 3 and kept else None
     if of_sheet_colour is not None and len(kept) > 1:
         kept = _without_desk(smooth_enough, of_sheet_colour)
-    kept = _without_dotted_desk(kept, area)
+    kept = _without_patterned_desk(kept, area, lightness)
     paper = _filled([region for region, _ in kept], smooth.shape)
     share = float(np.count_nonzero(paper)) / area
     if share > PAPER_MAX_SHARE and len(kept) > 1:
