@@ -34,9 +34,10 @@ from recognizer.segment import (
     Components,
     estimate_digit_height,
     find_components,
+    find_stripes,
     label_components,
 )
-from recognizer.spots import find_dot_pattern, find_stripe_pattern
+from recognizer.spots import find_dot_pattern
 
 __all__ = [
     "InkMask",
@@ -150,9 +151,8 @@ DESK_COLOUR = 0.08
 # (a sheet of buff paper on mid-brown wood, 0.64 of its lightness and 2.5 times rougher; 1.5 and
 # 2 read the same, 3 lets the wood back in).
 DESK_ROUGHNESS = 2.0
-# A dotted or striped desk taken out of a light region leaves the sheet (see
-# _without_patterned_desk): opened by this many dot or stripe spacings, in pieces of at least this
-# share of the picture. The same values serve stripes (the seed-11 striped-cloth photo: 117 -> 7). Errors on both sets:
+# A dotted desk taken out of a light region leaves the sheet (see _without_dotted_desk): opened by
+# this many dot spacings, in pieces of at least this share of the picture. Errors on both sets:
 # 1,167 -> 1,135 (pencil in dim light 98 -> 74: a photo whose sheet was not found 33 -> 12;
 # coloured ink 41 -> 36; sideways 70 -> 65: the sheet's broken edge no longer reads as 1s).
 SHEET_OPENING = 1.5
@@ -483,26 +483,22 @@ def _without_desk(
     ]
 
 
-def _without_patterned_desk(
-    kept: list[tuple[npt.NDArray[np.bool_], float]], area: int, lightness: Image
+def _without_dotted_desk(
+    kept: list[tuple[npt.NDArray[np.bool_], float]], area: int
 ) -> list[tuple[npt.NDArray[np.bool_], float]]:
-    """The light regions with any dotted or striped desk taken out of them (see :mod:`recognizer.spots`;
-    ``lightness``: the thumbnail's, which tells a cloth's dark stripes from lines of writing).
+    """The light regions with any dotted desk taken out of them (see :mod:`recognizer.spots`).
 
-    A desk reaches the picture's edge. What its dots or stripes, grown by their spacing, leave of
-    the region is the sheet, with the writing's holes filled and opened by SHEET_OPENING spacings
+    A desk reaches the picture's edge. What its dots, grown by their spacing, leave of the
+    region is the sheet, with the writing's holes filled and opened by SHEET_OPENING spacings
     (a strip of desk along the sheet that no whole dot lies in is too thin to stay), in pieces of
     at least SHEET_MIN_SHARE of the picture. The sheet then takes back the region's pixels that
     the grown dots took from its margin (without it the sheet lost a band as wide as the dots'
     spacing, and the digits written near its edge with it). A region that is all desk goes; if
-    all do, nothing is changed (a sheet printed with dots or bands all over is still paper).
+    all do, nothing is changed (a sheet printed with dots all over is still paper).
     """
     result: list[tuple[npt.NDArray[np.bool_], float]] = []
     for region, light in kept:
-        pattern = None
-        if _reaches_edge(region):
-            whole = _filled([region], region.shape)
-            pattern = find_dot_pattern(region, whole) or find_stripe_pattern(region, whole, lightness)
+        pattern = find_dot_pattern(region, _filled([region], region.shape)) if _reaches_edge(region) else None
         if pattern is None:
             result.append((region, light))
             continue
@@ -582,7 +578,7 @@ def find_paper(image: Image, thumbnail: Image | None = None) -> Image | None:
     of_sheet_colour = _sheet_colour_test(thumb, kept) if thumb.ndim == 3 and kept else None
     if of_sheet_colour is not None and len(kept) > 1:
         kept = _without_desk(smooth_enough, of_sheet_colour)
-    kept = _without_patterned_desk(kept, area, lightness)
+    kept = _without_dotted_desk(kept, area)
     paper = _filled([region for region, _ in kept], smooth.shape)
     share = float(np.count_nonzero(paper)) / area
     if share > PAPER_MAX_SHARE and len(kept) > 1:
@@ -746,6 +742,8 @@ class _Unblobbed:
     # Found in the box around the ink (positions relative to it; sizes and strokes as on the page).
     components: Components
     blob: npt.NDArray[np.bool_]
+    # That box's left and top in the mask.
+    origin: tuple[int, int] = (0, 0)
 
 
 def _drop_blobs(mask: Image) -> _Unblobbed:
@@ -767,17 +765,31 @@ def _drop_blobs(mask: Image) -> _Unblobbed:
     components = find_components(inked)
     blob = np.zeros(components.count, dtype=bool)
     if components.count <= 1:
-        return _Unblobbed(mask, components, blob)
+        return _Unblobbed(mask, components, blob, (x, y))
     stats = components.stats
     size = np.maximum(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]).astype(np.float32)
     blob = components.stroke_widths > MAX_STROKE_SHARE * size
     blob &= size >= 4  # leave the smallest specks to the segmenter
     blob[0] = False
     if not blob.any():
-        return _Unblobbed(mask, components, blob)
+        return _Unblobbed(mask, components, blob, (x, y))
     cleared: Image = mask.copy()
     _clear(cleared[y : y + h, x : x + w], components, blob)
-    return _Unblobbed(cleared, components, blob)
+    return _Unblobbed(cleared, components, blob, (x, y))
+
+
+def _without_stripes(unblobbed: _Unblobbed) -> _Unblobbed:
+    """The mask without the stripes of a striped cloth taken in with the paper (see
+    :func:`recognizer.segment.find_stripes`): they would set the digits' height and read as 1s."""
+    components = unblobbed.components
+    stripes = find_stripes(components, unblobbed.mask.shape[0], ignore=unblobbed.blob)
+    if not stripes.any():
+        return unblobbed
+    cleared: Image = unblobbed.mask.copy()
+    x, y = unblobbed.origin
+    height, width = components.labels.shape
+    _clear(cleared[y : y + height, x : x + width], components, stripes)
+    return _Unblobbed(cleared, components, unblobbed.blob | stripes, unblobbed.origin)
 
 
 def _clear(window: Image, components: Components, dropped: npt.NDArray[np.bool_]) -> None:
@@ -910,5 +922,8 @@ def _digit_mask(
     """
     mask, low, high = threshold_ink(ink, paper, faint_relative, floor, grow)
     unblobbed = _drop_blobs(without_clipped_shapes(mask, paper))
+    if paper is not None and height is None:
+        # Only a photo's paper can have taken in a striped cloth.
+        unblobbed = _without_stripes(unblobbed)
     measured = height if height is not None else measure_digit_height(unblobbed.mask, unblobbed)
     return unblobbed.mask, measured, low, high

@@ -15,7 +15,14 @@ from recognizer.pipeline import Recognizer, lay_out_lines, orientation_score
 from recognizer.prepare import find_paper, prepare, without_clipped_shapes
 from recognizer.reading import Frame
 from recognizer.rules import remove_rules
-from recognizer.segment import Atom, chain_lines, estimate_digit_height, find_components, lone_stroke_height
+from recognizer.segment import (
+    Atom,
+    chain_lines,
+    estimate_digit_height,
+    find_components,
+    find_stripes,
+    lone_stroke_height,
+)
 from recognizer.service.run import live_recognizer_options
 from tests.conftest import DATA, numbers_read
 
@@ -1372,3 +1379,37 @@ def test_letters_are_not_taken_for_boxes_when_the_first_height_measured_was_the_
     layout = lay_out_lines(inked.mask, inked.digit_height / 2)
     assert layout.rules.grids == []
     assert [len(line) for line in layout.lines] == [8]
+
+
+def _digit_shape(image: np.ndarray, height: int) -> np.ndarray:
+    """An MNIST digit as a binary mask about ``height`` px tall (MNIST's digits stand 20 of 28 px)."""
+    scale = height / 20.0
+    return (cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR) > 100).astype(np.uint8) * 255
+
+
+def test_the_stripes_of_a_cloth_are_told_from_digits_and_from_print(clear_digits: dict[int, list[np.ndarray]]) -> None:
+    """A striped cloth taken in with the paper leaves bands in the ink mask: straight, parallel and
+    far taller than the digits. They are found, and no digit with them. A page of print turned 20
+    degrees has parallel straight strokes too (the l of "bills"), but no taller than its other
+    letters: nothing there is a stripe."""
+    mask = np.zeros((400, 900), np.uint8)
+    x = 40
+    for digit in (3, 0, 5, 8, 2, 6, 9, 4, 1, 7):
+        shape = _digit_shape(clear_digits[digit][0], 26)
+        mask[60 : 60 + shape.shape[0], x : x + shape.shape[1]] |= shape
+        x += shape.shape[1] + 4
+    for index in range(8):
+        cv2.line(mask, (420 + 40 * index, 380), (510 + 40 * index, 280), 255, 9)
+    components = find_components(mask)
+    stripes = find_stripes(components, mask.shape[0])
+    assert np.count_nonzero(stripes) == 8
+    assert (components.stats[stripes, cv2.CC_STAT_TOP] >= 270).all()
+
+    page = np.zeros((600, 1200), np.uint8)
+    for row in range(12):
+        cv2.putText(page, "all  the  old  bills  held  by  the  hotel", (10, 40 + 45 * row), 0, 0.8, 255, 1)
+    for index, digit in enumerate((2, 9)):
+        shape = _digit_shape(clear_digits[digit][0], 40)
+        page[540 : 540 + shape.shape[0], 1000 + 40 * index : 1000 + 40 * index + shape.shape[1]] |= shape
+    turned = cv2.warpAffine(page, cv2.getRotationMatrix2D((600, 300), 20, 1.0), (1200, 600), flags=cv2.INTER_NEAREST)
+    assert not find_stripes(find_components(turned), turned.shape[0]).any()
