@@ -196,7 +196,7 @@ def _line_structure(layout: Layout) -> float:
     across the page, far apart.
     """
     height = layout.digit_height
-    if sum(len(line) for line in layout.lines) < MIN_SHAPES_TO_TURN:
+    if layout.shape_count < MIN_SHAPES_TO_TURN:
         return 0.0
     sizes: list[int] = []
     for line in layout.lines:
@@ -232,6 +232,10 @@ class Layout:
     lines: list[list[Atom]]
     line_heights: list[float]
     digit_height: float
+
+    @property
+    def shape_count(self) -> int:
+        return sum(len(line) for line in self.lines)
 
 
 def lay_out_lines(mask: Image, digit_height: float, ink: Image | None = None) -> Layout:
@@ -296,7 +300,7 @@ def orient(
     if rotation is None and options.detect_rotation and judge is not None:
         upright: float | None = None if _stacked_in_columns(layout) else _line_structure(layout)
         turned = None
-        if sum(len(line) for line in layout.lines) < MIN_SHAPES_TO_TURN:
+        if layout.shape_count < MIN_SHAPES_TO_TURN:
             turned = _turn_sideways(
                 frame, options, unstraightened, unstraightened_ink, layout, None, judge, MIN_SHAPES_SIDEWAYS_ALONE
             )
@@ -396,7 +400,7 @@ def _turn_sideways(
         return None
     # Lines run the same way at 90 and 270 degrees: one layout tells whether the page is sideways.
     quarter_layout = lay_out_lines(quarter, height, rotate_quarter(ink, 1)[0])
-    if sum(len(line) for line in quarter_layout.lines) < min_shapes:
+    if quarter_layout.shape_count < min_shapes:
         return None
     sideways = _line_structure(quarter_layout)
     if sideways < 2.0 or (upright is not None and sideways <= SIDEWAYS_HINT * upright):

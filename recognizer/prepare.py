@@ -736,14 +736,15 @@ def _min_pool(image: Image) -> Image:
 
 @dataclass(frozen=True)
 class _Unblobbed:
-    """A mask with its blobs removed, and the components it was judged on (blobs flagged)."""
+    """A mask with its blobs (and a striped cloth's stripes) removed, and the components it was
+    judged on (those removed flagged in ``blob``)."""
 
     mask: Image
     # Found in the box around the ink (positions relative to it; sizes and strokes as on the page).
     components: Components
     blob: npt.NDArray[np.bool_]
     # That box's left and top in the mask.
-    origin: tuple[int, int] = (0, 0)
+    origin: tuple[int, int]
 
 
 def _drop_blobs(mask: Image) -> _Unblobbed:
@@ -771,11 +772,8 @@ def _drop_blobs(mask: Image) -> _Unblobbed:
     blob = components.stroke_widths > MAX_STROKE_SHARE * size
     blob &= size >= 4  # leave the smallest specks to the segmenter
     blob[0] = False
-    if not blob.any():
-        return _Unblobbed(mask, components, blob, (x, y))
-    cleared: Image = mask.copy()
-    _clear(cleared[y : y + h, x : x + w], components, blob)
-    return _Unblobbed(cleared, components, blob, (x, y))
+    unblobbed = _Unblobbed(mask, components, np.zeros_like(blob), (x, y))
+    return _removed(unblobbed, blob) if blob.any() else unblobbed
 
 
 def _without_stripes(unblobbed: _Unblobbed) -> _Unblobbed:
@@ -783,13 +781,16 @@ def _without_stripes(unblobbed: _Unblobbed) -> _Unblobbed:
     :func:`recognizer.segment.find_stripes`): they would set the digits' height and read as 1s."""
     components = unblobbed.components
     stripes = find_stripes(components, unblobbed.mask.shape[0], ignore=unblobbed.blob)
-    if not stripes.any():
-        return unblobbed
+    return _removed(unblobbed, stripes) if stripes.any() else unblobbed
+
+
+def _removed(unblobbed: _Unblobbed, flagged: npt.NDArray[np.bool_]) -> _Unblobbed:
+    """``unblobbed`` with the components ``flagged`` cleared from its mask and flagged as removed."""
     cleared: Image = unblobbed.mask.copy()
     x, y = unblobbed.origin
-    height, width = components.labels.shape
-    _clear(cleared[y : y + height, x : x + width], components, stripes)
-    return _Unblobbed(cleared, components, unblobbed.blob | stripes, unblobbed.origin)
+    height, width = unblobbed.components.labels.shape
+    _clear(cleared[y : y + height, x : x + width], unblobbed.components, flagged)
+    return _Unblobbed(cleared, unblobbed.components, unblobbed.blob | flagged, unblobbed.origin)
 
 
 def _clear(window: Image, components: Components, dropped: npt.NDArray[np.bool_]) -> None:
@@ -922,8 +923,9 @@ def _digit_mask(
     """
     mask, low, high = threshold_ink(ink, paper, faint_relative, floor, grow)
     unblobbed = _drop_blobs(without_clipped_shapes(mask, paper))
-    if paper is not None and height is None:
-        # Only a photo's paper can have taken in a striped cloth.
+    if paper is not None:
+        # Only a photo's paper can have taken in a striped cloth; at every scale a photo is
+        # thresholded at, its stripes are ink again.
         unblobbed = _without_stripes(unblobbed)
     measured = height if height is not None else measure_digit_height(unblobbed.mask, unblobbed)
     return unblobbed.mask, measured, low, high

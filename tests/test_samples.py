@@ -181,8 +181,8 @@ def test_a_sheet_on_a_striped_cloth_is_read_without_the_cloth(recognizer: Recogn
     """A photo of a ruled sheet on a white cloth with diagonal green stripes (made by
     samples/make_samples.py, seed 11, never tuned on before it failed). Where the cloth is white
     the sheet's edge does not part the two, so the paper took in the cloth; its stripes, thresholded
-    as ink, were the tallest repeated shapes and set the digits' height (57 px at half resolution
-    for digits of 13), and the sheet's 22 numbers read as `4`, `?` and `3`. Many parallel straight
+    as ink, were the tallest repeated shapes and set the digits' height (57 px at half resolution,
+    for digits of 15 at full resolution), and the sheet's 22 numbers read as `4`, `?` and `3`. Many parallel straight
     bands, far taller than the digits measured without them, are taken out as the cloth's."""
     reading, score = _read_test_photo(recognizer, "sheet_on_striped_cloth")
     assert score.truth_numbers == 22
