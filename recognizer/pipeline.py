@@ -238,16 +238,16 @@ class Layout:
         return sum(len(line) for line in self.lines)
 
 
-def lay_out_lines(mask: Image, digit_height: float, ink: Image | None = None, photo: bool = False) -> Layout:
+def lay_out_lines(mask: Image, digit_height: float, ink: Image | None = None, *, photo: bool = False) -> Layout:
     """Remove rules, find atoms and chain them into text lines (leaving out lines of small print).
 
     ``ink``: the ink map under ``mask``, which tells strokes from the rules they lie along.
     ``photo``: the mask is a photographed sheet's, whose faint boxes it may hold only dashes of
     (see rules.FAINT_FRAME_INK).
     """
-    rules, components, height = _without_rules(mask, digit_height, ink, photo)
+    rules, components, height = _without_rules(mask, digit_height, ink, photo=photo)
     if _boxes_found_with_wrong_height(rules, digit_height, height):
-        rules, components, height = _without_rules(mask, height, ink, photo)
+        rules, components, height = _without_rules(mask, height, ink, photo=photo)
     atoms = build_atoms(components, height, rules.rules)
     lines = chain_lines(atoms, height)
     lines = [line for line in lines if max(a.h for a in line) >= SMALL_LINE_SHARE * height]
@@ -272,7 +272,7 @@ def _boxes_found_with_wrong_height(rules: RuleRemoval, used: float, measured: fl
 
 
 def _without_rules(
-    mask: Image, digit_height: float, ink: Image | None, photo: bool
+    mask: Image, digit_height: float, ink: Image | None, *, photo: bool
 ) -> tuple[RuleRemoval, Components, float]:
     """Rules removed with ``digit_height``, the components left, and the digits' height measured on
     them (with the rules gone, digits stand alone), ``digit_height`` if nothing looks like a digit."""
@@ -300,7 +300,7 @@ def orient(
     # Kept for a page whose straightening leaves too few shapes to tell which way is up.
     unstraightened, unstraightened_ink = mask, ink
     mask, ink, transform, skew = _straighten(mask, ink, transform, digit_height, options)
-    layout = lay_out_lines(mask, digit_height, ink, photo)
+    layout = lay_out_lines(mask, digit_height, ink, photo=photo)
     if rotation is None and options.detect_rotation and judge is not None:
         upright: float | None = None if _stacked_in_columns(layout) else _line_structure(layout)
         turned = None
@@ -310,14 +310,14 @@ def orient(
                 options,
                 unstraightened,
                 unstraightened_ink,
-                photo,
                 layout,
                 None,
                 judge,
                 MIN_SHAPES_SIDEWAYS_ALONE,
+                photo=photo,
             )
         elif upright is None or upright < UPRIGHT_ENOUGH:
-            turned = _turn_sideways(frame, options, mask, ink, photo, layout, upright, judge)
+            turned = _turn_sideways(frame, options, mask, ink, layout, upright, judge, photo=photo)
         if turned is not None:
             return turned
     return Oriented(mask, transform, layout, rotation or 0, skew)
@@ -391,17 +391,19 @@ def _turn_sideways(
     options: RecognizerOptions,
     mask: Image,
     ink: Image,
-    photo: bool,
     upright_layout: Layout,
     upright: float | None,
     judge: Judge,
     min_shapes: int = 0,
+    *,
+    photo: bool,
 ) -> Oriented | None:
     """The page turned by 90 or 270 degrees, if it reads as lying sideways; None if it is upright.
     ``upright`` is ``upright_layout``'s line structure, None when its shapes are columns of digits
     or too few to tell (its lines then tell nothing, and the judge also reads it upright).
-    ``ink``: ``mask``'s ink map; ``photo``: whether it is a photo's (see :func:`lay_out_lines`). The page is taken to lie sideways only if ``mask`` turned lays
-    out at least ``min_shapes`` shapes.
+    ``ink``: ``mask``'s ink map; ``photo``: whether it is a photo's (see :func:`lay_out_lines`).
+    The page is taken to lie sideways only if ``mask`` turned lays out at least ``min_shapes``
+    shapes.
 
     Whether it lies sideways is told cheaply, from the upright ``mask`` turned; only a page
     that may is prepared again from the turned image, straightened and read both ways round;
@@ -413,7 +415,7 @@ def _turn_sideways(
     if height == 0.0:
         return None
     # Lines run the same way at 90 and 270 degrees: one layout tells whether the page is sideways.
-    quarter_layout = lay_out_lines(quarter, height, rotate_quarter(ink, 1)[0], photo)
+    quarter_layout = lay_out_lines(quarter, height, rotate_quarter(ink, 1)[0], photo=photo)
     if quarter_layout.shape_count < min_shapes:
         return None
     sideways = _line_structure(quarter_layout)
@@ -426,13 +428,17 @@ def _turn_sideways(
     turned, ink, transform, height, photo = prepared
     # Skew is measured again: on the page as it lay, rows ran across its lines of digits.
     turned, ink, transform, skew = _straighten(turned, ink, transform, height, options)
-    candidates = [Oriented(turned, transform, lay_out_lines(turned, height, ink, photo), 90, skew)]
+    candidates = [Oriented(turned, transform, lay_out_lines(turned, height, ink, photo=photo), 90, skew)]
     # 270 degrees is the straightened 90-degree page turned upside down.
     upside_down, back = rotate_quarter(turned, 2)
     ink_upside_down, _ = rotate_quarter(ink, 2)
     candidates.append(
         Oriented(
-            upside_down, transform.then(back), lay_out_lines(upside_down, height, ink_upside_down, photo), 270, skew
+            upside_down,
+            transform.then(back),
+            lay_out_lines(upside_down, height, ink_upside_down, photo=photo),
+            270,
+            skew,
         )
     )
     # 90 or 270: digits upside down read poorly, so keep the way round that reads better.

@@ -747,23 +747,36 @@ class _Unblobbed:
     origin: tuple[int, int]
 
 
+def _ink_box(mask: Image) -> tuple[int, int, int, int]:
+    """The box (x, y, w, h) around the ink of ``mask``, with a pixel of paper on every side (the
+    whole mask when it has no ink).
+
+    On a photo the ink covers half the frame or less: components are looked for only in this box,
+    and with the pixel of paper a stroke at the box's edge is measured against paper as it is on
+    the page.
+    """
+    x, y, w, h = cv2.boundingRect(mask)
+    if w == 0:
+        return 0, 0, mask.shape[1], mask.shape[0]
+    x, y = max(0, x - 1), max(0, y - 1)
+    return x, y, min(mask.shape[1] - x, w + 2), min(mask.shape[0] - y, h + 2)
+
+
+def _components_in_ink(mask: Image) -> Components:
+    """The components of ``mask``, found in the box around its ink (see :func:`_ink_box`): the
+    same sizes and strokes as on the whole mask, for the heights they tell."""
+    x, y, w, h = _ink_box(mask)
+    return find_components(mask[y : y + h, x : x + w])
+
+
 def _drop_blobs(mask: Image) -> _Unblobbed:
     """Remove dots, blobs and thick bands: shapes far thicker than any pen stroke.
 
     A dotted tablecloth, a logo or a shadow edge would otherwise steer the skew
     estimate and the digit-height estimate, and be read as 0s and 1s.
     """
-    # On a photo the ink covers half the frame or less: look for components only in the box
-    # around it, with a pixel of paper on every side, so that a stroke at the box's edge is
-    # measured against paper as it is on the page.
-    x, y, w, h = cv2.boundingRect(mask)
-    if w > 0:
-        x, y = max(0, x - 1), max(0, y - 1)
-        w, h = min(mask.shape[1] - x, w + 2), min(mask.shape[0] - y, h + 2)
-    else:
-        x, y, w, h = 0, 0, mask.shape[1], mask.shape[0]
-    inked = mask[y : y + h, x : x + w]
-    components = find_components(inked)
+    x, y, w, h = _ink_box(mask)
+    components = find_components(mask[y : y + h, x : x + w])
     blob = np.zeros(components.count, dtype=bool)
     if components.count <= 1:
         return _Unblobbed(mask, components, blob, (x, y))
@@ -823,17 +836,17 @@ def measure_digit_height(mask: Image, unblobbed: _Unblobbed | None = None) -> fl
         # result, without the blobs (components never touch, so removing some changes no other).
         first = estimate_digit_height(unblobbed.components, mask.shape[0], ignore=unblobbed.blob)
     else:
-        first = estimate_digit_height(find_components(mask), mask.shape[0])
+        first = estimate_digit_height(_components_in_ink(mask), mask.shape[0])
     if first > 0:
         stripped = strip_long_runs(mask, max(16, int(2.5 * first)))
         if np.array_equal(stripped, mask):
             # No rule or frame to strip: the same components again would give the same height.
             return first
-        second = estimate_digit_height(find_components(stripped), mask.shape[0])
+        second = estimate_digit_height(_components_in_ink(stripped), mask.shape[0])
         return second or first
     longest = max(mask.shape)
     estimates = [
-        estimate_digit_height(find_components(strip_long_runs(mask, max(16, longest // share))), mask.shape[0])
+        estimate_digit_height(_components_in_ink(strip_long_runs(mask, max(16, longest // share))), mask.shape[0])
         for share in (6, 12, 20)
     ]
     return max(estimates)
