@@ -9,7 +9,8 @@
    ink on white, and uneven light, shadows and colour casts cancel out.
 3. Paper: in a photo, the bright regions that stand out from the desk. Ink is
    only looked for on paper, so printed matter and texture on the desk around
-   a sheet or sticky note are ignored.
+   a sheet or sticky note are ignored. A coloured sticky note written on and
+   lying on a sheet is read alone: the sheet is the background it lies on.
 4. Threshold per stroke: above the image's own noise floor, each connected
    stroke keeps what is at least a share of its own darkest ink, so faint
    pencil beside bold print and marker on a patterned cheque both work.
@@ -21,7 +22,7 @@ import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import cv2
 import numpy as np
@@ -44,6 +45,7 @@ __all__ = [
     "prepare",
     "ink_map",
     "find_paper",
+    "find_paper_and_note",
     "warm_up",
     "measure_digit_height",
     "noise_floor",
@@ -146,6 +148,11 @@ HULL_MARKED_ROUGHNESS = 3.0
 # shadow: a shadow dims paper but keeps its colour.
 DESK_LIGHTNESS = 0.6
 DESK_COLOUR = 0.08
+# A sticky note on a sheet (see _note_on_sheet): a light region inside the picture whose colour
+# (chromaticity, as above) is at least this far from the sheet's. Yellow, pink, green and blue notes
+# on white sheets measured 0.15-0.29; no other photo of the samples and five generated sets (534)
+# held a region inside the picture more than 0.05 from its sheet's colour.
+NOTE_COLOUR = 0.1
 # Such a region at least this many times rougher than the sheet is desk however light it is: wood
 # grain is rougher than paper, and paper keeps its colour. Errors on both sets: 1,293 -> 1,259
 # (a sheet of buff paper on mid-brown wood, 0.64 of its lightness and 2.5 times rougher; 1.5 and
@@ -521,7 +528,21 @@ def _reaches_edge(region: npt.NDArray[np.bool_]) -> bool:
 
 
 def find_paper(image: Image, thumbnail: Image | None = None) -> Image | None:
-    """Mask of the paper in a photo, or None when the paper fills the picture (a scan).
+    """Mask of the paper in a photo, or None when the paper fills the picture (a scan); see
+    :func:`find_paper_and_note`."""
+    return find_paper_and_note(image, thumbnail).paper
+
+
+class PaperFound(NamedTuple):
+    """The paper in a photo (None on a scan) and the sticky note lying on a sheet in it, if any."""
+
+    paper: Image | None
+    note: Image | None
+
+
+def find_paper_and_note(image: Image, thumbnail: Image | None = None) -> PaperFound:
+    """The paper in a photo, or None when the paper fills the picture (a scan), and the sticky note
+    on it (see :func:`_note_on_sheet`).
 
     Paper (a sheet, a sticky note) is a large, smooth, bright region: split a
     thumbnail at its colour edges (weaker ones in dim light) and keep the big regions that are at least
@@ -589,12 +610,43 @@ def find_paper(image: Image, thumbnail: Image | None = None) -> Image | None:
         paper = _filled([region for region, light in kept if light >= SHEET_LIGHTNESS * lightest], smooth.shape)
         share = float(np.count_nonzero(paper)) / area
     if share == 0.0 or share > PAPER_MAX_SHARE:
-        return None
+        return PaperFound(None, None)
     assert texture is not None  # there is paper, so there were light regions to measure
     paper = _hulled(paper, texture, HULL_MAX_ROUGHNESS * max(smoothest, PAPER_MIN_ROUGHNESS), of_sheet_colour)
+    note = _note_on_sheet(thumb, kept)
+    if note is not None:
+        # A shadow across a note cuts it short, and is not of the sheet's colour for _hulled.
+        paper = cv2.bitwise_or(paper, note)
     # The paper's own edge reads as ink against the desk: stay a little inside it.
     paper = cv2.erode(paper, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
-    return cv2.resize(paper, (width, height), interpolation=cv2.INTER_NEAREST)
+    return PaperFound(
+        cv2.resize(paper, (width, height), interpolation=cv2.INTER_NEAREST),
+        None if note is None else cv2.resize(note, (width, height), interpolation=cv2.INTER_NEAREST),
+    )
+
+
+def _note_on_sheet(thumb: Image, kept: list[tuple[npt.NDArray[np.bool_], float]]) -> Image | None:
+    """The sticky notes lying on a sheet (a thumbnail mask), or None when there are none.
+
+    A note is a light region of its own colour (at least NOTE_COLOUR from the sheet's, the lightest
+    region's) inside the picture; one lying on the desk is the sheet itself. Its shadow and the
+    writing on it cut the region found, but a note is convex: each is its region's convex hull.
+    """
+    if thumb.ndim != 3 or len(kept) < 2:
+        return None
+    sheet_colour = _chromaticity(thumb, max(kept, key=lambda item: item[1])[0])
+    notes = [
+        region
+        for region, _ in kept
+        if not _reaches_edge(region) and float(np.abs(_chromaticity(thumb, region) - sheet_colour).sum()) >= NOTE_COLOUR
+    ]
+    if not notes:
+        return None
+    note: Image = np.zeros(thumb.shape[:2], np.uint8)
+    for region in notes:
+        contours, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        cv2.fillPoly(note, [cv2.convexHull(np.concatenate(contours))], 255)
+    return note
 
 
 def _median_and_spread(counts: npt.NDArray[np.int64]) -> tuple[float, float]:
@@ -871,7 +923,7 @@ def prepare(image: Image) -> InkMask:
     pooled = _min_pool(smoothed)
     # One thumbnail for both: finding the paper and estimating its brightness.
     thumbnail = _thumbnail(pooled)
-    pooled_paper = find_paper(pooled, thumbnail)
+    pooled_paper, pooled_note = find_paper_and_note(pooled, thumbnail)
     pooled_ink, papers, kernel = _ink_and_paper(pooled, paper=pooled_paper, thumbnail=thumbnail)
     grainy = noise_floor(pooled_ink, pooled_paper) > MIN_INK
     if not grainy and pooled_paper is None:
@@ -887,10 +939,14 @@ def prepare(image: Image) -> InkMask:
         # strokes, closing the loops and gaps of digits 17-25 px tall.
         pooled_ink = cv2.GaussianBlur(pooled_ink, (3, 3), 0)
     faint_relative = CLEAN_RELATIVE_INK if not grainy and pooled_paper is None and image.ndim == 2 else RELATIVE_INK
-    pooled_mask, pooled_height, low, high = _digit_mask(pooled_ink, pooled_paper, faint_relative, grow=grainy)
+    pooled_mask, pooled_height, low, high, note_read = _digit_mask(
+        pooled_ink, pooled_paper, faint_relative, grow=grainy, note=pooled_note
+    )
     if faint_relative < RELATIVE_INK and pooled_height * 2.0 > CLEAN_MAX_HEIGHT:
         faint_relative = RELATIVE_INK
-        pooled_mask, pooled_height, low, high = _digit_mask(pooled_ink, pooled_paper, faint_relative, grow=grainy)
+        pooled_mask, pooled_height, low, high, note_read = _digit_mask(
+            pooled_ink, pooled_paper, faint_relative, grow=grainy, note=pooled_note
+        )
     full_height = pooled_height * 2.0
     if full_height >= (PHOTO_POOL_ABOVE_HEIGHT if pooled_paper is not None else POOL_ABOVE_HEIGHT):
         return InkMask(pooled_mask, scale / 2.0, pooled_height, pooled_paper, low, high, pooled_ink)
@@ -900,9 +956,9 @@ def prepare(image: Image) -> InkMask:
     step = PHOTO_FINE_SCALE if full_height >= POOL_ABOVE_HEIGHT else 1.0
     if step < 1.0:
         smoothed = cv2.resize(smoothed, None, fx=step, fy=step, interpolation=cv2.INTER_AREA)
-    paper = None
-    if pooled_paper is not None:
-        paper = cv2.resize(pooled_paper, (smoothed.shape[1], smoothed.shape[0]), interpolation=cv2.INTER_NEAREST)
+    paper = None if pooled_paper is None else _resized_mask(pooled_paper, smoothed.shape)
+    # Only a note found to hold handwriting is read alone again: its height is the one passed on.
+    note = _resized_mask(pooled_note, smoothed.shape) if pooled_note is not None and note_read else None
     # The same closing as at half resolution: the kernel is in thumbnail pixels, the same share of the picture.
     ink = _ink_and_paper(smoothed, kernel=kernel)[0]
     floor = noise_floor(ink, paper)
@@ -917,8 +973,23 @@ def prepare(image: Image) -> InkMask:
         if grain:
             ink, floor = blurred, blurred_floor
     known = full_height * step if step < 1.0 else None
-    mask, height, low, high = _digit_mask(ink, paper, faint_relative, floor, grow=grain, height=known)
+    mask, height, low, high, _ = _digit_mask(ink, paper, faint_relative, floor, grow=grain, height=known, note=note)
     return InkMask(mask, scale * step, height or full_height * step, paper, low, high, ink)
+
+
+def _resized_mask(mask: Image, shape: tuple[int, ...]) -> Image:
+    return cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+
+
+class _DigitMask(NamedTuple):
+    """A thresholded ink map: see :func:`_digit_mask`."""
+
+    mask: Image
+    height: float
+    low: int
+    high: int
+    # Whether only a sticky note's ink was kept (see _without_sheet_under_note).
+    note_read: bool
 
 
 def _digit_mask(
@@ -928,11 +999,13 @@ def _digit_mask(
     floor: float | None = None,
     grow: bool = False,
     height: float | None = None,
-) -> tuple[Image, float, int, int]:
+    note: Image | None = None,
+) -> _DigitMask:
     """The ink thresholded (see :func:`threshold_ink`), without what the paper's rim cuts off or
     blobs, and the digits' height in it (0 when there are none), noise floor and weakest kept peak.
 
     ``height``: the digits' height when it is known already (measured at another scale).
+    ``note``: a sticky note lying on a sheet (see :func:`_without_sheet_under_note`).
     """
     mask, low, high = threshold_ink(ink, paper, faint_relative, floor, grow)
     unblobbed = _drop_blobs(without_clipped_shapes(mask, paper))
@@ -940,5 +1013,39 @@ def _digit_mask(
         # Only a photo's paper can have taken in a striped cloth; at every scale a photo is
         # thresholded at, its stripes are ink again.
         unblobbed = _without_stripes(unblobbed)
+    if note is not None:
+        unblobbed, on_note = _without_sheet_under_note(unblobbed, note, height)
+        if on_note:
+            return _DigitMask(unblobbed.mask, on_note, low, high, note_read=True)
     measured = height if height is not None else measure_digit_height(unblobbed.mask, unblobbed)
-    return unblobbed.mask, measured, low, high
+    return _DigitMask(unblobbed.mask, measured, low, high, note_read=False)
+
+
+def _without_sheet_under_note(unblobbed: _Unblobbed, note: Image, height: float | None) -> tuple[_Unblobbed, float]:
+    """The mask with only the ink on a sticky note lying on a sheet, and the height of the
+    handwriting on it; the mask as it was and 0 when the note holds none. ``height``: the
+    handwriting's height when it is known already (the note was found to hold it at another scale).
+
+    A note is written on with a few digits, often one to three, and the sheet under it can hold
+    thousands of letters: measured on the whole picture, the digits' height was the print's (16 px
+    for a note's digits of 36), and the print read as lines of 1s. The digits are measured on the
+    note alone, and the sheet under it is taken for what it is in the photo, the background the
+    note lies on, as the desk is. (Only shapes off the note too small to be its digits were cleared
+    at first: a page turned sideways to be tried that way still held words of the digits' height.)
+    """
+    components = unblobbed.components
+    stats = components.stats
+    x, y = unblobbed.origin
+    rows, cols = components.labels.shape
+    # Most of a shape's ink on the note: its edge, a line of shadow that print touching it joins
+    # into a comb as long as a side, is not (a box around the note or its centre would hold it).
+    inside = components.labels[note[y : y + rows, x : x + cols] > 0]
+    on_note = 2 * np.bincount(inside, minlength=components.count) > stats[:, cv2.CC_STAT_AREA]
+    on_note[0] = False
+    if height is None:
+        height = estimate_digit_height(components, unblobbed.mask.shape[0], ignore=unblobbed.blob | ~on_note)
+    if not height:
+        return unblobbed, 0.0
+    under_note = ~on_note & ~unblobbed.blob
+    under_note[0] = False
+    return (_removed(unblobbed, under_note) if under_note.any() else unblobbed), height
