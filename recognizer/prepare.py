@@ -153,6 +153,10 @@ DESK_COLOUR = 0.08
 # on white sheets measured 0.15-0.29; no other photo of the samples and five generated sets (534)
 # held a region inside the picture more than 0.05 from its sheet's colour.
 NOTE_COLOUR = 0.1
+# A note lies on the sheet: at least this share of it inside the hull of the other light regions,
+# and it covers at most NOTE_MAX_SHARE of the paper.
+NOTE_ON_SHEET = 0.25
+NOTE_MAX_SHARE = 0.75
 # Such a region at least this many times rougher than the sheet is desk however light it is: wood
 # grain is rougher than paper, and paper keeps its colour. Errors on both sets: 1,293 -> 1,259
 # (a sheet of buff paper on mid-brown wood, 0.64 of its lightness and 2.5 times rougher; 1.5 and
@@ -534,7 +538,7 @@ def find_paper(image: Image, thumbnail: Image | None = None) -> Image | None:
 
 
 class PaperFound(NamedTuple):
-    """The paper in a photo (None on a scan) and the sticky note lying on a sheet in it, if any."""
+    """The paper in a photo (None on a scan) and the sticky notes lying on a sheet in it (one mask), if any."""
 
     paper: Image | None
     note: Image | None
@@ -613,7 +617,7 @@ def find_paper_and_note(image: Image, thumbnail: Image | None = None) -> PaperFo
         return PaperFound(None, None)
     assert texture is not None  # there is paper, so there were light regions to measure
     paper = _hulled(paper, texture, HULL_MAX_ROUGHNESS * max(smoothest, PAPER_MIN_ROUGHNESS), of_sheet_colour)
-    note = _note_on_sheet(thumb, kept)
+    note = _note_on_sheet(thumb, kept, paper)
     if note is not None:
         # A shadow across a note cuts it short, and is not of the sheet's colour for _hulled.
         paper = cv2.bitwise_or(paper, note)
@@ -625,28 +629,44 @@ def find_paper_and_note(image: Image, thumbnail: Image | None = None) -> PaperFo
     )
 
 
-def _note_on_sheet(thumb: Image, kept: list[tuple[npt.NDArray[np.bool_], float]]) -> Image | None:
+def _note_on_sheet(thumb: Image, kept: list[tuple[npt.NDArray[np.bool_], float]], paper: Image) -> Image | None:
     """The sticky notes lying on a sheet (a thumbnail mask), or None when there are none.
 
-    A note is a light region of its own colour (at least NOTE_COLOUR from the sheet's, the lightest
-    region's) inside the picture; one lying on the desk is the sheet itself. Its shadow and the
-    writing on it cut the region found, but a note is convex: each is its region's convex hull.
+    A note is a light region of its own colour inside the picture, lying on the sheet: at least
+    NOTE_ON_SHEET of it is inside the convex hull of the other light regions (the sheet, cut into
+    pieces by its print and by the note), whose colour is at least NOTE_COLOUR from the note's,
+    and it covers at most NOTE_MAX_SHARE of the paper. A card or note lying on the desk beside the
+    sheet is outside the sheet's hull; one alone on the desk is the sheet itself. The note's shadow
+    and the writing on it cut the region found, but a note is convex: each is its region's hull.
     """
     if thumb.ndim != 3 or len(kept) < 2:
         return None
-    sheet_colour = _chromaticity(thumb, max(kept, key=lambda item: item[1])[0])
-    notes = [
-        region
-        for region, _ in kept
-        if not _reaches_edge(region) and float(np.abs(_chromaticity(thumb, region) - sheet_colour).sum()) >= NOTE_COLOUR
-    ]
-    if not notes:
-        return None
+    paper_area = np.count_nonzero(paper)
     note: Image = np.zeros(thumb.shape[:2], np.uint8)
-    for region in notes:
-        contours, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        cv2.fillPoly(note, [cv2.convexHull(np.concatenate(contours))], 255)
-    return note
+    for index, (region, _) in enumerate(kept):
+        if _reaches_edge(region):
+            continue
+        hull = _hull(region)
+        hull_area = np.count_nonzero(hull)
+        if hull_area > NOTE_MAX_SHARE * paper_area:
+            continue
+        sheet = np.zeros(region.shape, bool)
+        for other, (piece, _) in enumerate(kept):
+            if other != index:
+                sheet |= piece
+        if np.count_nonzero(cv2.bitwise_and(hull, _hull(sheet))) < NOTE_ON_SHEET * hull_area:
+            continue
+        if float(np.abs(_chromaticity(thumb, region) - _chromaticity(thumb, sheet)).sum()) >= NOTE_COLOUR:
+            note = cv2.bitwise_or(note, hull)
+    return note if note.any() else None
+
+
+def _hull(region: npt.NDArray[np.bool_]) -> Image:
+    """The convex hull of all of ``region``'s pieces together, filled (255 inside)."""
+    hull: Image = np.zeros(region.shape, np.uint8)
+    contours, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cv2.fillPoly(hull, [cv2.convexHull(np.concatenate(contours))], 255)
+    return hull
 
 
 def _median_and_spread(counts: npt.NDArray[np.int64]) -> tuple[float, float]:
@@ -957,7 +977,7 @@ def prepare(image: Image) -> InkMask:
     if step < 1.0:
         smoothed = cv2.resize(smoothed, None, fx=step, fy=step, interpolation=cv2.INTER_AREA)
     paper = None if pooled_paper is None else _resized_mask(pooled_paper, smoothed.shape)
-    # Only a note found to hold handwriting is read alone again: its height is the one passed on.
+    # A note found to hold handwriting is read alone at this scale too, whatever is measured on it here.
     note = _resized_mask(pooled_note, smoothed.shape) if pooled_note is not None and note_read else None
     # The same closing as at half resolution: the kernel is in thumbnail pixels, the same share of the picture.
     ink = _ink_and_paper(smoothed, kernel=kernel)[0]
@@ -973,7 +993,9 @@ def prepare(image: Image) -> InkMask:
         if grain:
             ink, floor = blurred, blurred_floor
     known = full_height * step if step < 1.0 else None
-    mask, height, low, high, _ = _digit_mask(ink, paper, faint_relative, floor, grow=grain, height=known, note=note)
+    mask, height, low, high, _ = _digit_mask(
+        ink, paper, faint_relative, floor, grow=grain, height=known, note=note, note_decided=True
+    )
     return InkMask(mask, scale * step, height or full_height * step, paper, low, high, ink)
 
 
@@ -988,7 +1010,7 @@ class _DigitMask(NamedTuple):
     height: float
     low: int
     high: int
-    # Whether only a sticky note's ink was kept (see _without_sheet_under_note).
+    # Whether only a sticky note's ink was kept (see _note_alone).
     note_read: bool
 
 
@@ -1000,12 +1022,14 @@ def _digit_mask(
     grow: bool = False,
     height: float | None = None,
     note: Image | None = None,
+    note_decided: bool = False,
 ) -> _DigitMask:
     """The ink thresholded (see :func:`threshold_ink`), without what the paper's rim cuts off or
     blobs, and the digits' height in it (0 when there are none), noise floor and weakest kept peak.
 
     ``height``: the digits' height when it is known already (measured at another scale).
-    ``note``: a sticky note lying on a sheet (see :func:`_without_sheet_under_note`).
+    ``note``: a sticky note lying on a sheet, read alone if it holds handwriting (see
+    :func:`_note_alone`), or in any case when ``note_decided``.
     """
     mask, low, high = threshold_ink(ink, paper, faint_relative, floor, grow)
     unblobbed = _drop_blobs(without_clipped_shapes(mask, paper))
@@ -1013,25 +1037,25 @@ def _digit_mask(
         # Only a photo's paper can have taken in a striped cloth; at every scale a photo is
         # thresholded at, its stripes are ink again.
         unblobbed = _without_stripes(unblobbed)
+    note_read = False
     if note is not None:
-        unblobbed, on_note = _without_sheet_under_note(unblobbed, note, height)
-        if on_note:
-            return _DigitMask(unblobbed.mask, on_note, low, high, note_read=True)
+        alone = _note_alone(unblobbed, note, decided=note_decided)
+        if alone is not None:
+            unblobbed, note_read = alone, True
     measured = height if height is not None else measure_digit_height(unblobbed.mask, unblobbed)
-    return _DigitMask(unblobbed.mask, measured, low, high, note_read=False)
+    return _DigitMask(unblobbed.mask, measured, low, high, note_read)
 
 
-def _without_sheet_under_note(unblobbed: _Unblobbed, note: Image, height: float | None) -> tuple[_Unblobbed, float]:
-    """The mask with only the ink on a sticky note lying on a sheet, and the height of the
-    handwriting on it; the mask as it was and 0 when the note holds none. ``height``: the
-    handwriting's height when it is known already (the note was found to hold it at another scale).
+def _note_alone(unblobbed: _Unblobbed, note: Image, *, decided: bool) -> _Unblobbed | None:
+    """The mask with only the ink on a sticky note lying on a sheet, or None when the note holds
+    nothing that looks like a digit (unless ``decided``: it was found to hold some at another scale).
 
     A note is written on with a few digits, often one to three, and the sheet under it can hold
     thousands of letters: measured on the whole picture, the digits' height was the print's (16 px
-    for a note's digits of 36), and the print read as lines of 1s. The digits are measured on the
-    note alone, and the sheet under it is taken for what it is in the photo, the background the
-    note lies on, as the desk is. (Only shapes off the note too small to be its digits were cleared
-    at first: a page turned sideways to be tried that way still held words of the digits' height.)
+    for a note's digits of 36), and the print read as lines of 1s. The sheet is taken for what it
+    is in such a photo, the background the note lies on, as the desk is, and the digits' height is
+    then measured on the note alone. (Clearing only the shapes off the note too small to be its
+    digits was tried first: a photo tried sideways still held printed words that tall.)
     """
     components = unblobbed.components
     stats = components.stats
@@ -1042,10 +1066,8 @@ def _without_sheet_under_note(unblobbed: _Unblobbed, note: Image, height: float 
     inside = components.labels[note[y : y + rows, x : x + cols] > 0]
     on_note = 2 * np.bincount(inside, minlength=components.count) > stats[:, cv2.CC_STAT_AREA]
     on_note[0] = False
-    if height is None:
-        height = estimate_digit_height(components, unblobbed.mask.shape[0], ignore=unblobbed.blob | ~on_note)
-    if not height:
-        return unblobbed, 0.0
-    under_note = ~on_note & ~unblobbed.blob
-    under_note[0] = False
-    return (_removed(unblobbed, under_note) if under_note.any() else unblobbed), height
+    if not decided and not estimate_digit_height(components, unblobbed.mask.shape[0], ignore=unblobbed.blob | ~on_note):
+        return None
+    off_note = ~on_note & ~unblobbed.blob
+    off_note[0] = False
+    return _removed(unblobbed, off_note) if off_note.any() else unblobbed
