@@ -154,8 +154,8 @@ DESK_COLOUR = 0.08
 # (480), the regions inside the picture measured 0.04 at most, but for a cheque of its own colour
 # on a desk (0.17), which lies on no sheet.
 NOTE_COLOUR = 0.1
-# A note lies on the sheet: at least this share of it inside the hull of the other light regions,
-# and it covers at most NOTE_MAX_SHARE of the paper.
+# A note lies on the sheet: at least this share of it inside the hull of the sheet's pieces, and it
+# covers at most NOTE_MAX_SHARE of the paper.
 NOTE_ON_SHEET = 0.25
 NOTE_MAX_SHARE = 0.75
 # Such a region at least this many times rougher than the sheet is desk however light it is: wood
@@ -612,7 +612,8 @@ def find_paper_and_note(image: Image, thumbnail: Image | None = None) -> PaperFo
         # only just light enough to count (noise can make both as rough): then the sheet is
         # the region far lighter than the rest.
         lightest = max(light for _, light in kept)
-        paper = _filled([region for region, light in kept if light >= SHEET_LIGHTNESS * lightest], smooth.shape)
+        kept = [(region, light) for region, light in kept if light >= SHEET_LIGHTNESS * lightest]
+        paper = _filled([region for region, _ in kept], smooth.shape)
         share = float(np.count_nonzero(paper)) / area
     if share == 0.0 or share > PAPER_MAX_SHARE:
         return PaperFound(None, None)
@@ -633,31 +634,51 @@ def find_paper_and_note(image: Image, thumbnail: Image | None = None) -> PaperFo
 def _note_on_sheet(thumb: Image, kept: list[tuple[npt.NDArray[np.bool_], float]], paper: Image) -> Image | None:
     """The sticky notes lying on a sheet (a thumbnail mask), or None when there are none.
 
-    A note is a light region of its own colour inside the picture, lying on the sheet: at least
-    NOTE_ON_SHEET of it is inside the convex hull of the other light regions (the sheet, cut into
-    pieces by its print and by the note), whose colour is at least NOTE_COLOUR from the note's,
-    and it covers at most NOTE_MAX_SHARE of the paper. A card or note lying on the desk beside the
-    sheet is outside the sheet's hull; one alone on the desk is the sheet itself. The note's shadow
-    and the writing on it cut the region found, but a note is convex: each is its region's hull.
+    The sheet is the colour of the light regions (those within DESK_COLOUR of one another) that
+    spread furthest, their convex hull the largest: the print and the notes cut it into pieces
+    round the notes, and in dim light a note can be lighter and larger than any one piece. A note is
+    a light region inside the picture whose colour is at least NOTE_COLOUR from the sheet's,
+    at least NOTE_ON_SHEET of it inside the convex hull of the sheet's pieces, and at most
+    NOTE_MAX_SHARE of the paper. A card or note lying on the desk beside the sheet is outside the
+    sheet's hull; one alone on the desk is the sheet itself. The note's shadow and the writing on
+    it cut the region found, but a note is convex: each is its region's convex hull.
     """
     if thumb.ndim != 3 or len(kept) < 2:
         return None
+    colours = [_chromaticity(thumb, region) for region, _ in kept]
+    areas = [np.count_nonzero(region) for region, _ in kept]
+    # Group the regions by colour, largest first: each joins the first group whose largest
+    # region's colour it is within DESK_COLOUR of.
+    groups: list[list[int]] = []
+    for index in sorted(range(len(kept)), key=lambda index: -areas[index]):
+        for group in groups:
+            if float(np.abs(colours[index] - colours[group[0]]).sum()) <= DESK_COLOUR:
+                group.append(index)
+                break
+        else:
+            groups.append([index])
+    unions = []
+    for group in groups:
+        union = np.zeros(thumb.shape[:2], bool)
+        for index in group:
+            union |= kept[index][0]
+        unions.append((union, _hull(union)))
+    # The sheet spreads round what lies on it: its pieces' hull is the largest.
+    chosen = max(range(len(groups)), key=lambda number: np.count_nonzero(unions[number][1]))
+    pieces, (sheet, sheet_hull) = groups[chosen], unions[chosen]
+    sheet_colour = _chromaticity(thumb, sheet)
     paper_area = np.count_nonzero(paper)
     note: Image = np.zeros(thumb.shape[:2], np.uint8)
     for index, (region, _) in enumerate(kept):
-        if _reaches_edge(region):
+        if index in pieces or _reaches_edge(region):
+            continue
+        if float(np.abs(colours[index] - sheet_colour).sum()) < NOTE_COLOUR:
             continue
         hull = _hull(region)
         hull_area = np.count_nonzero(hull)
         if hull_area > NOTE_MAX_SHARE * paper_area:
             continue
-        sheet = np.zeros(region.shape, bool)
-        for other, (piece, _) in enumerate(kept):
-            if other != index:
-                sheet |= piece
-        if np.count_nonzero(cv2.bitwise_and(hull, _hull(sheet))) < NOTE_ON_SHEET * hull_area:
-            continue
-        if float(np.abs(_chromaticity(thumb, region) - _chromaticity(thumb, sheet)).sum()) >= NOTE_COLOUR:
+        if np.count_nonzero(cv2.bitwise_and(hull, sheet_hull)) >= NOTE_ON_SHEET * hull_area:
             note = cv2.bitwise_or(note, hull)
     return note if note.any() else None
 
@@ -666,7 +687,8 @@ def _hull(region: npt.NDArray[np.bool_]) -> Image:
     """The convex hull of all of ``region``'s pieces together, filled (255 inside)."""
     hull: Image = np.zeros(region.shape, np.uint8)
     contours, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    cv2.fillPoly(hull, [cv2.convexHull(np.concatenate(contours))], 255)
+    if contours:
+        cv2.fillPoly(hull, [cv2.convexHull(np.concatenate(contours))], 255)
     return hull
 
 
@@ -1038,18 +1060,19 @@ def _digit_mask(
         # Only a photo's paper can have taken in a striped cloth; at every scale a photo is
         # thresholded at, its stripes are ink again.
         unblobbed = _without_stripes(unblobbed)
-    note_read = False
     if note is not None:
         alone = _note_alone(unblobbed, note, decided=note_decided)
         if alone is not None:
-            unblobbed, note_read = alone, True
+            note_mask, note_height = alone
+            return _DigitMask(note_mask.mask, height if height is not None else note_height, low, high, True)
     measured = height if height is not None else measure_digit_height(unblobbed.mask, unblobbed)
-    return _DigitMask(unblobbed.mask, measured, low, high, note_read)
+    return _DigitMask(unblobbed.mask, measured, low, high, False)
 
 
-def _note_alone(unblobbed: _Unblobbed, note: Image, *, decided: bool) -> _Unblobbed | None:
-    """The mask with only the ink on a sticky note lying on a sheet, or None when the note holds
-    nothing that looks like a digit (unless ``decided``: it was found to hold some at another scale).
+def _note_alone(unblobbed: _Unblobbed, note: Image, *, decided: bool) -> tuple[_Unblobbed, float] | None:
+    """The mask with only the ink on a sticky note lying on a sheet and the digits' height measured
+    on it (rules stripped, as on a whole page: a lined note), or None when nothing on the note
+    looks like a digit (unless ``decided``: it was found to hold some at another scale).
 
     A note is written on with a few digits, often one to three, and the sheet under it can hold
     thousands of letters: measured on the whole picture, the digits' height was the print's (16 px
@@ -1067,8 +1090,10 @@ def _note_alone(unblobbed: _Unblobbed, note: Image, *, decided: bool) -> _Unblob
     inside = components.labels[note[y : y + rows, x : x + cols] > 0]
     on_note = 2 * np.bincount(inside, minlength=components.count) > stats[:, cv2.CC_STAT_AREA]
     on_note[0] = False
-    if not decided and not estimate_digit_height(components, unblobbed.mask.shape[0], ignore=unblobbed.blob | ~on_note):
-        return None
     off_note = ~on_note & ~unblobbed.blob
     off_note[0] = False
-    return _removed(unblobbed, off_note) if off_note.any() else unblobbed
+    alone = _removed(unblobbed, off_note) if off_note.any() else unblobbed
+    height = measure_digit_height(alone.mask, alone)
+    if not height and not decided:
+        return None
+    return alone, height

@@ -59,12 +59,13 @@ def note_on_printed_sheet(
     sheet: tuple[int, int, int, int] = SHEET,
     sheet_level: int = 235,
     note: tuple[int, int, int, int] = NOTE,
+    desk: tuple[int, int, int] = DESK,
 ) -> np.ndarray:
     """A 1280x720 photo of a printed sheet on a brown desk with a sticky note (none when
     ``note_colour`` is None) holding ``note_text``, and ``sheet_text`` written on the sheet below the print."""
     rng = np.random.default_rng(seed)
     printed = np.empty((PHOTO_HEIGHT, PHOTO_WIDTH, 3), np.uint8)
-    printed[:] = DESK
+    printed[:] = desk
     printed_sheet(printed, rng, sheet, sheet_level)
     photo = printed.astype(np.float32)
     if note_colour is not None:
@@ -115,13 +116,22 @@ CARD_ON_DESK = (880, 200, 1180, 470)
 LIGHT_BLUE_CARD = (235, 205, 170)  # BGR
 
 
+@pytest.mark.parametrize("desk", [DESK, (150, 155, 160)])
 def test_a_card_on_the_desk_beside_the_sheet_is_no_note(
-    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], desk: tuple[int, int, int]
 ) -> None:
     """A card of its own colour lying beside the sheet, not on it: both are paper, neither a note
-    (taken for one, it would have had the sheet's handwriting cleared), and both are read."""
+    (taken for one, it would have had the sheet's handwriting cleared), and both are read. On a
+    grey desk light enough to count as paper with them, the desk is left out of the paper (they
+    fill the picture), and must be left out of what the card could lie on too."""
     photo = note_on_printed_sheet(
-        "9", clear_digits, note=CARD_ON_DESK, note_colour=LIGHT_BLUE_CARD, sheet=SHEET_BESIDE, sheet_text="2045"
+        "9",
+        clear_digits,
+        note=CARD_ON_DESK,
+        note_colour=LIGHT_BLUE_CARD,
+        sheet=SHEET_BESIDE,
+        sheet_text="2045",
+        desk=desk,
     )
     found = find_paper_and_note(photo)
     assert found.paper is not None
