@@ -1,4 +1,5 @@
-"""A sticky note lying on a printed sheet: the note is found, and its few digits are read without the print."""
+"""Photos of printed sheets: a sticky note lying on one is found and its few digits read without the print;
+a sheet with a few numbers written on it is read upright."""
 
 from __future__ import annotations
 
@@ -164,3 +165,24 @@ def test_the_sheet_under_a_blank_note_is_read(
 ) -> None:
     reading = recognizer.read(Frame(note_on_printed_sheet("", clear_digits, sheet_text="2045"), "note"))
     assert reading.text == "2045"
+
+
+def test_a_printed_sheet_with_a_few_numbers_is_read_upright(
+    recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]
+) -> None:
+    """A sheet of print with one number written under it, and a card on the desk beside it. Its
+    lines leave it in doubt which way is up, so it is also prepared and read sideways: turned,
+    the printed words are as tall as the digits and as thin as 1s, and hundreds of sure 1s
+    outscored the two numbers. A page that lays out far more shapes sideways than upright is not
+    turned by that reading."""
+    photo = note_on_printed_sheet(
+        "9",
+        clear_digits,
+        note=CARD_ON_DESK,
+        note_colour=LIGHT_BLUE_CARD,
+        sheet=(60, 120, 700, 690),
+        sheet_text="2045",
+    )
+    reading = recognizer.read(Frame(photo, "print"))
+    assert reading.rotation == 0
+    assert sorted(reading.text.split()) == ["2045", "9"]
