@@ -563,7 +563,6 @@ def find_paper_and_note(image: Image, thumbnail: Image | None = None) -> PaperFo
     fill the picture are a scan, unless one is far lighter than the others: a sheet on a desk
     just light enough to count.
     """
-    height, width = image.shape[:2]
     thumb = cv2.GaussianBlur(thumbnail if thumbnail is not None else _thumbnail(image), (3, 3), 0)
     size = (thumb.shape[1], thumb.shape[0])
     if _table_builder is not None:
@@ -625,10 +624,7 @@ def find_paper_and_note(image: Image, thumbnail: Image | None = None) -> PaperFo
         paper = cv2.bitwise_or(paper, note)
     # The paper's own edge reads as ink against the desk: stay a little inside it.
     paper = cv2.erode(paper, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
-    return PaperFound(
-        cv2.resize(paper, (width, height), interpolation=cv2.INTER_NEAREST),
-        None if note is None else cv2.resize(note, (width, height), interpolation=cv2.INTER_NEAREST),
-    )
+    return PaperFound(_resized_mask(paper, image.shape), None if note is None else _resized_mask(note, image.shape))
 
 
 def _note_on_sheet(thumb: Image, kept: list[tuple[npt.NDArray[np.bool_], float]], paper: Image) -> Image | None:
@@ -1061,18 +1057,21 @@ def _digit_mask(
         # thresholded at, its stripes are ink again.
         unblobbed = _without_stripes(unblobbed)
     if note is not None:
-        alone = _note_alone(unblobbed, note, decided=note_decided)
+        alone = _note_alone(unblobbed, note, decided=note_decided, height=height)
         if alone is not None:
             note_mask, note_height = alone
-            return _DigitMask(note_mask.mask, height if height is not None else note_height, low, high, True)
+            return _DigitMask(note_mask.mask, note_height, low, high, True)
     measured = height if height is not None else measure_digit_height(unblobbed.mask, unblobbed)
     return _DigitMask(unblobbed.mask, measured, low, high, False)
 
 
-def _note_alone(unblobbed: _Unblobbed, note: Image, *, decided: bool) -> tuple[_Unblobbed, float] | None:
+def _note_alone(
+    unblobbed: _Unblobbed, note: Image, *, decided: bool, height: float | None = None
+) -> tuple[_Unblobbed, float] | None:
     """The mask with only the ink on a sticky note lying on a sheet and the digits' height measured
     on it (rules stripped, as on a whole page: a lined note), or None when nothing on the note
     looks like a digit (unless ``decided``: it was found to hold some at another scale).
+    ``height``: the digits' height when it is known already (measured at another scale).
 
     A note is written on with a few digits, often one to three, and the sheet under it can hold
     thousands of letters: measured on the whole picture, the digits' height was the print's (16 px
@@ -1093,7 +1092,8 @@ def _note_alone(unblobbed: _Unblobbed, note: Image, *, decided: bool) -> tuple[_
     off_note = ~on_note & ~unblobbed.blob
     off_note[0] = False
     alone = _removed(unblobbed, off_note) if off_note.any() else unblobbed
-    height = measure_digit_height(alone.mask, alone)
+    if height is None:
+        height = measure_digit_height(alone.mask, alone)
     if not height and not decided:
         return None
     return alone, height
