@@ -26,6 +26,7 @@ __all__ = [
     "build_atoms",
     "chain_lines",
     "estimate_digit_height",
+    "estimate_digit_height_and_support",
     "find_components",
     "find_stripes",
     "label_components",
@@ -191,11 +192,28 @@ def estimate_digit_height(
     middle of the heights around it. Returns 0 when
     nothing looks like a digit. Components flagged in ``ignore`` do not count.
     """
+    return estimate_digit_height_and_support(components, image_height, ignore).height
+
+
+@dataclass(frozen=True)
+class HeightEstimate:
+    """The handwriting's height (0 when nothing looks like a digit) and its support: how many
+    digit-like components are within the cluster's window of it (0.75 to 1.33 times)."""
+
+    height: float
+    support: int
+
+
+def estimate_digit_height_and_support(
+    components: Components, image_height: int, ignore: npt.NDArray[np.bool_] | None = None
+) -> HeightEstimate:
+    """:func:`estimate_digit_height`, with how many components bear it out."""
     if len(components.stats) <= 1:
-        return 0.0
-    heights = _sizes(components)[0]
-    plausible = _plausible(components, image_height, ignore)
-    return _cluster_height(heights[plausible])
+        return HeightEstimate(0.0, 0)
+    heights = _sizes(components)[0][_plausible(components, image_height, ignore)]
+    height = _cluster_height(heights)
+    support = int(np.count_nonzero((heights >= 0.75 * height) & (heights <= 1.33 * height))) if height else 0
+    return HeightEstimate(height, support)
 
 
 def _cluster_height(heights: npt.NDArray[np.float64]) -> float:

@@ -12,7 +12,7 @@ from recognizer.geometry import is_small, light_on_dark, paper_to_the_edges
 from recognizer.group import Span, rows
 from recognizer.inputs import decode_image_bytes
 from recognizer.pipeline import Recognizer, lay_out_lines, orientation_score
-from recognizer.prepare import MIN_INK, find_paper, prepare, without_clipped_shapes
+from recognizer.prepare import MIN_INK, find_paper, measure_digit_height, prepare, without_clipped_shapes
 from recognizer.reading import Frame
 from recognizer.rules import FAINT_FRAME_INK, remove_rules
 from recognizer.segment import (
@@ -599,6 +599,50 @@ def test_digit_height_is_not_that_of_a_tables_corner_pieces(clear_digits: dict[i
             cv2.line(page, (x - 30, y + 30), (x, y + 30), 255, 2)
     estimate = estimate_digit_height(find_components(page), PAGE_HEIGHT)
     assert abs(estimate - 24.0) <= 3.0
+
+
+def scribble_on_a_line(page: np.ndarray, left: int, baseline: int, humps: int, height: int) -> None:
+    """A signature written fast on the line it is signed on: humps ``height`` px tall, joined only
+    by the line they stand on, twice as long as the scribble."""
+    width, pitch = int(0.6 * height), height
+    cv2.line(page, (left - 40, baseline), (left + 2 * humps * pitch + 40, baseline), 255, 2)
+    for index in range(humps):
+        centre = (left + width // 2 + index * pitch, baseline)
+        cv2.ellipse(page, centre, (width // 2, height), 0, 180, 360, 255, 2)
+
+
+def test_digit_height_is_not_that_of_a_signatures_humps_freed_from_its_line(
+    clear_digits: dict[int, list[np.ndarray]],
+) -> None:
+    """A cheque: a date and an amount in small digits, and two scribbles (the payee and the
+    signature) on their lines. Stripping the lines frees the humps, a few shapes twice as tall as
+    the digits, and the tallest cluster of three was theirs: the digits were then read at half
+    resolution, as specks (the sample photo_019 read `1 012` for `140125` and `83`). Fewer shapes
+    bear the humps out than bore out the digits' height, so that height stays."""
+    page = ten_digits_mask(clear_digits, height=14, sample=2, seed=11)
+    scribble_on_a_line(page, 60, 200, humps=4, height=30)
+    scribble_on_a_line(page, 500, 400, humps=3, height=32)
+    assert abs(measure_digit_height(page) - 14.0) <= 2.0
+
+
+def test_digit_height_is_that_of_digits_freed_from_their_underline(
+    clear_digits: dict[int, list[np.ndarray]],
+) -> None:
+    """The other side of the rule above: on a form, digits written on an underline are one shape
+    with it, and the first height measured is the small print's; freed by stripping the line,
+    the digits outnumber the print and their height is kept."""
+    page = ten_digits_mask(clear_digits, height=12, sample=3, seed=12)[:, :320]
+    page = np.hstack([page, np.zeros((PAGE_HEIGHT, PAGE_WIDTH - 320), np.uint8)])
+    rng = np.random.default_rng(13)
+    baseline = 300
+    for index in range(8):
+        alpha = ink(clear_digits[index][4], 34, rng)
+        h, w = alpha.shape
+        x = 60 + 45 * index
+        page[baseline - h + 2 : baseline + 2, x : x + w] |= np.where(alpha > 0.5, 255, 0).astype(np.uint8)
+    cv2.line(page, (40, baseline), (500, baseline), 255, 2)
+    # Drawn in boxes 34 px tall, the digits' ink stands 26-34 px; the print's 12.
+    assert 26.0 <= measure_digit_height(page) <= 36.0
 
 
 @pytest.mark.parametrize(

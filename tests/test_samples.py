@@ -125,6 +125,15 @@ def test_a_cheques_boxed_fields_are_read_on_its_security_pattern(recognizer: Rec
     assert recognizer.read(sample.frame).number_texts == truth
 
 
+def test_a_cheques_small_digits_are_not_measured_by_its_signature(recognizer: Recognizer) -> None:
+    """A cheque photographed small: its signature's humps, freed from the line it stands on, passed
+    for digits twice as tall as the date's, and the date was read at half resolution (`1 012`)."""
+    sample = next(s for s in load_samples(SAMPLES, ("photos",)) if s.path.name == "photo_019_tiny_cheque.jpg")
+    truth = [list(line) for line in sample.truth.lines]
+    assert truth == [["140125"], ["83"]]
+    assert recognizer.read(sample.frame).number_texts == truth
+
+
 def test_sheets_on_a_dotted_cloth_read_no_line_of_the_cloth(recognizer: Recognizer) -> None:
     """Two photos of a sheet on a polka-dot cloth (a dim pencil photo, and a sheet lying sideways):
     the cloth between its dots is as light and smooth as the sheet, so the two were taken for one
