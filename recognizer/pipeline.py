@@ -85,6 +85,10 @@ SIDEWAYS_HINT = 1.2
 # sideways (a blurred photo smeared upright into sideways "lines" of 5.4 and was turned by them: 8
 # more errors with the bound of 3.5 alone).
 UPRIGHT_ENOUGH = 3.5
+# Digits that chain into runs shorter than this are no lines (a table of one- and two-digit numbers
+# chains into runs of 1.4-1.9 whichever way it lies): when neither way round has lines, the page is
+# read both ways, and turned only if it reads SIDEWAYS_MARGIN better sideways.
+LINELESS = 2.0
 UPRIGHT_LIKELY = 3.0
 NUMBER_GAP_FOR_STRUCTURE = 0.8
 # Shapes whose median is this many times taller than wide are not digits but columns of them: the
@@ -424,7 +428,8 @@ def _turn_sideways(
     if quarter_layout.shape_count < min_shapes:
         return None
     sideways = _line_structure(quarter_layout)
-    if sideways < 2.0 or (upright is not None and sideways <= SIDEWAYS_HINT * upright):
+    lineless = upright is not None and max(upright, sideways) < LINELESS
+    if not lineless and (sideways < LINELESS or (upright is not None and sideways <= SIDEWAYS_HINT * upright)):
         return None
     in_doubt = upright is None or upright >= UPRIGHT_LIKELY or sideways < SIDEWAYS_EVIDENCE * upright
     prepared = _prepare_turned(frame, 1, options)
