@@ -85,11 +85,13 @@ SIDEWAYS_HINT = 1.2
 # sideways (a blurred photo smeared upright into sideways "lines" of 5.4 and was turned by them: 8
 # more errors with the bound of 3.5 alone).
 UPRIGHT_ENOUGH = 3.5
-# Digits that chain into runs shorter than this are no lines (a table of one- and two-digit numbers
-# chains into runs of 1.4-1.9 whichever way it lies): when neither way round has lines, the page is
-# read both ways, and turned only if it reads SIDEWAYS_MARGIN better sideways.
-LINELESS = 2.0
 UPRIGHT_LIKELY = 3.0
+# Digits that chain into runs no longer than this on average are no lines (a table of one- and
+# two-digit numbers chains into runs of 1.4-1.9 whichever way it lies). A page whose digits chain
+# into no lines either way round (upright under this, sideways at most this, with enough shapes
+# to tell) is read both ways, and turned only if it reads SIDEWAYS_MARGIN better sideways; one that
+# chains into lines upright and not sideways is upright.
+LINELESS = 2.0
 NUMBER_GAP_FOR_STRUCTURE = 0.8
 # Shapes whose median is this many times taller than wide are not digits but columns of them: the
 # numbers of a page lying sideways, each joined into one shape by the line it was written on (a
@@ -287,6 +289,11 @@ def _without_rules(
     them (with the rules gone, digits stand alone), ``digit_height`` if nothing looks like a digit."""
     rules = remove_rules(mask, digit_height, ink, faint_boxes=photo)
     components = find_components(rules.mask)
+    # Not judged as measure_digit_height judges a taller height (segment.settled_height): measured
+    # once rules are removed (not stripped), a taller cluster borne out by fewer shapes is more
+    # often the digits. Judged so here too, a sticky note's four digits lost to its print (31
+    # shapes), 4 -> 17 errors, and a cheque read 5 -> 10 (one other note 7 -> 4). So a signature
+    # whose line rule removal takes out can still set the height here, as before.
     return rules, components, estimate_digit_height(components, mask.shape[0]) or digit_height
 
 
@@ -416,8 +423,8 @@ def _turn_sideways(
 
     Whether it lies sideways is told cheaply, from the upright ``mask`` turned; only a page
     that may is prepared again from the turned image, straightened and read both ways round;
-    when its lines leave it in doubt, it is read upright too, and kept upright unless the better
-    of those reads SIDEWAYS_MARGIN better.
+    when its lines leave it in doubt, or it has lines neither way round (LINELESS), it is read
+    upright too, and kept upright unless the better of those reads SIDEWAYS_MARGIN better.
     """
     quarter, _ = rotate_quarter(mask, 1)
     height = measure_digit_height(quarter)
@@ -428,10 +435,15 @@ def _turn_sideways(
     if quarter_layout.shape_count < min_shapes:
         return None
     sideways = _line_structure(quarter_layout)
-    lineless = upright is not None and max(upright, sideways) < LINELESS
+    lineless = (
+        upright is not None
+        and quarter_layout.shape_count >= MIN_SHAPES_TO_TURN
+        and upright < LINELESS
+        and sideways <= LINELESS
+    )
     if not lineless and (sideways < LINELESS or (upright is not None and sideways <= SIDEWAYS_HINT * upright)):
         return None
-    in_doubt = upright is None or upright >= UPRIGHT_LIKELY or sideways < SIDEWAYS_EVIDENCE * upright
+    in_doubt = lineless or upright is None or upright >= UPRIGHT_LIKELY or sideways < SIDEWAYS_EVIDENCE * upright
     prepared = _prepare_turned(frame, 1, options)
     if prepared is None:
         return None

@@ -38,6 +38,7 @@ from recognizer.segment import (
     find_components,
     find_stripes,
     label_components,
+    settled_height,
 )
 from recognizer.spots import find_dot_pattern
 
@@ -170,11 +171,6 @@ DESK_ROUGHNESS = 2.0
 # coloured ink 41 -> 36; sideways 70 -> 65: the sheet's broken edge no longer reads as 1s).
 SHEET_OPENING = 1.5
 SHEET_MIN_SHARE = 0.05
-# A taller height measured once the rules are stripped (see measure_digit_height) replaces the
-# first only if at least this many times as many shapes bear it out as bore out the first. Only a
-# height beyond the first's cluster (this many times taller) is another cluster.
-MORE_SUPPORT = 1.01
-TALLER_CLUSTER = 1.33
 # Digits taller than this (working px) are read at half resolution: MNIST itself is 20 px
 # tall, so nothing is lost, and every later step costs a quarter.
 POOL_ABOVE_HEIGHT = 34
@@ -939,14 +935,8 @@ def measure_digit_height(mask: Image, unblobbed: _Unblobbed | None = None) -> fl
         if np.array_equal(stripped, mask):
             # No rule or frame to strip: the same components again would give the same height.
             return first.height
-        second = estimate_digit_height_and_support(_components_in_ink(stripped), mask.shape[0])
-        if second.height > TALLER_CLUSTER * first.height and second.support < MORE_SUPPORT * first.support:
-            # Stripping a line can free the humps of a scribble standing on it (a cheque's
-            # signature, its "pay" line written over with a name), which then pass for a few
-            # digits twice as tall as the date's and the amount's. Digits freed from the rules
-            # and boxes of a form outnumber the print measured before; the humps do not.
-            return first.height
-        return second.height or first.height
+        # A line stripped can free the humps of a signature standing on it (see settled_height).
+        return settled_height(first, estimate_digit_height_and_support(_components_in_ink(stripped), mask.shape[0]))
     longest = max(mask.shape)
     estimates = [
         estimate_digit_height(_components_in_ink(strip_long_runs(mask, max(16, longest // share))), mask.shape[0])

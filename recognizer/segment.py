@@ -26,7 +26,9 @@ __all__ = [
     "build_atoms",
     "chain_lines",
     "estimate_digit_height",
+    "HeightEstimate",
     "estimate_digit_height_and_support",
+    "settled_height",
     "find_components",
     "find_stripes",
     "label_components",
@@ -41,6 +43,9 @@ MIN_RELATIVE_HEIGHT = 0.5
 # Atoms at least this tall (in digit heights) are whole digits: their centres mark a line's course.
 ANCHOR_HEIGHT = 0.75
 CLUSTER_SUPPORT = 3
+# A cluster of heights: those from this share of a height to this many times it.
+CLUSTER_LOW = 0.75
+CLUSTER_HIGH = 1.33
 # A digit at most this many digit heights right of a line's last digit is that number's next digit.
 NEXT_DIGIT_GAP = 0.3
 # ... and its centre may lie this many digit heights above or below the last digit's (a line's
@@ -198,7 +203,8 @@ def estimate_digit_height(
 @dataclass(frozen=True)
 class HeightEstimate:
     """The handwriting's height (0 when nothing looks like a digit) and its support: how many
-    digit-like components are within the cluster's window of it (0.75 to 1.33 times)."""
+    digit-like components are within its cluster (CLUSTER_LOW to CLUSTER_HIGH times it). Where no
+    three components cluster, the height is their median and the support may be under three."""
 
     height: float
     support: int
@@ -212,8 +218,34 @@ def estimate_digit_height_and_support(
         return HeightEstimate(0.0, 0)
     heights = _sizes(components)[0][_plausible(components, image_height, ignore)]
     height = _cluster_height(heights)
-    support = int(np.count_nonzero((heights >= 0.75 * height) & (heights <= 1.33 * height))) if height else 0
-    return HeightEstimate(height, support)
+    return HeightEstimate(height, _within_cluster(heights, height))
+
+
+def _within_cluster(heights: npt.NDArray[np.float64], height: float) -> int:
+    if not height:
+        return 0
+    return int(np.count_nonzero((heights >= CLUSTER_LOW * height) & (heights <= CLUSTER_HIGH * height)))
+
+
+def settled_height(first: HeightEstimate, again: HeightEstimate) -> float:
+    """The digits' height, from ``first`` and from ``again``, measured once long runs are stripped:
+    ``again`` (digits joined to a rule or a box are one shape with it, and stand alone once it is
+    gone), but ``first`` if nothing was found again, or if ``again`` is another, taller cluster
+    (beyond CLUSTER_HIGH times ``first``) that no more shapes bear out than bore out ``first``.
+
+    Stripping a line frees the humps of a scribble standing on it (a cheque's signature, its payee's
+    name): a few shapes twice as tall as the date's and the amount's digits. Digits freed from a
+    form's rules and boxes outnumber the print the first height was measured on: on the seven sets,
+    of 126 heights measured over 1.3 times taller the second time, the 79 nearer the truth's were
+    all borne out by more shapes than the first; of the 47 farther, 37 by fewer (with as many or
+    more taken as well: 3,130 errors against 3,124). A form whose print outnumbers the digits freed
+    from its rules is measured on its print: none of those sets has one.
+    """
+    if not again.height:
+        return first.height
+    if again.height > CLUSTER_HIGH * first.height and again.support <= first.support:
+        return first.height
+    return again.height
 
 
 def _cluster_height(heights: npt.NDArray[np.float64]) -> float:
@@ -222,7 +254,7 @@ def _cluster_height(heights: npt.NDArray[np.float64]) -> float:
     if chosen.size == 0:
         return 0.0
     for height in np.unique(chosen)[::-1]:
-        members = chosen[(chosen >= 0.75 * height) & (chosen <= 1.33 * height)]
+        members = chosen[(chosen >= CLUSTER_LOW * height) & (chosen <= CLUSTER_HIGH * height)]
         if members.size >= CLUSTER_SUPPORT:
             return _settle(chosen, float(np.median(members)))
     return float(np.median(chosen))
@@ -339,7 +371,7 @@ def _settle(heights: npt.NDArray[np.float64], start: float) -> float:
     """
     centre = start
     for _ in range(SETTLE_STEPS):
-        members = heights[(heights >= 0.75 * centre) & (heights <= 1.33 * centre)]
+        members = heights[(heights >= CLUSTER_LOW * centre) & (heights <= CLUSTER_HIGH * centre)]
         moved = float(np.median(members))
         if abs(moved - centre) < 0.5:
             return moved
