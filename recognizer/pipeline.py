@@ -287,7 +287,7 @@ def _without_rules(
 ) -> tuple[RuleRemoval, Components, float]:
     """Rules removed with ``digit_height``, the components left, and the digits' height measured on
     them (with the rules gone, digits stand alone), ``digit_height`` if nothing looks like a digit."""
-    rules = remove_rules(mask, digit_height, ink, faint_boxes=photo)
+    rules = remove_rules(mask, digit_height, ink, photo=photo)
     components = find_components(rules.mask)
     # Not judged as measure_digit_height judges a taller height (segment.settled_height): measured
     # once rules are removed (not stripped), a taller cluster borne out by fewer shapes is more

@@ -190,7 +190,7 @@ def test_a_box_the_threshold_left_as_dashes_is_found_in_the_faint_ink() -> None:
     assert 0.25 < (mask > 0).sum() / (ink > 0).sum() < 0.4, "the mask holds dashes of the boxes"
     mask[32:66, 144:147] = 255
     ink[32:66, 144:147] = 200
-    removal = remove_rules(mask, 28.0, ink, faint_boxes=True)
+    removal = remove_rules(mask, 28.0, ink, photo=True)
     kept = removal.mask.copy()
     assert kept[32:66, 144:147].all(), "the digit stays whole, where it crosses the box too"
     kept[:, 140:151] = 0
@@ -208,7 +208,7 @@ def test_a_stroke_along_a_faint_box_is_told_from_it_by_the_box_s_own_darkness() 
     for down, across in ((slice(68, 71), slice(133, 158)), (slice(46, 71), slice(155, 158))):
         mask[down, across] = 255
         ink[down, across] = 200
-    kept = remove_rules(mask, 28.0, ink, faint_boxes=True).mask
+    kept = remove_rules(mask, 28.0, ink, photo=True).mask
     assert kept[68:71, 133:158].all()
 
 
@@ -222,7 +222,7 @@ def test_a_box_only_in_the_faint_ink_is_no_field() -> None:
     faint_comb_field(ignored, ink, 300, 100, 6)
     mask[20:23, 20:480] = 255
     ink[20:23, 20:480] = 150
-    removal = remove_rules(mask, 28.0, ink, faint_boxes=True)
+    removal = remove_rules(mask, 28.0, ink, photo=True)
     assert removal.grids == []
     assert not removal.mask[20:23, 20:480].any()
 
@@ -239,7 +239,7 @@ def test_a_field_found_whole_in_the_mask_is_one_field() -> None:
     for x in range(150, 251, 50):
         cv2.line(mask, (x, 60), (x, 95), 255, 1)
     ink[mask > 0] = 200
-    assert len(remove_rules(mask, 28.0, ink, faint_boxes=True).grids) == 1
+    assert len(remove_rules(mask, 28.0, ink, photo=True).grids) == 1
 
 
 def test_the_faint_ink_level_is_the_lowest_noise_floor() -> None:
@@ -257,7 +257,7 @@ def test_a_square_drawn_in_pen_is_not_taken_for_a_faint_box() -> None:
     ink[mask > 0] = 200
     mask[36:44, 108:120] = 0
     ink[36:44, 108:120] = 40
-    kept = remove_rules(mask, 28.0, ink, faint_boxes=True).mask
+    kept = remove_rules(mask, 28.0, ink, photo=True).mask
     assert np.array_equal(kept, mask)
 
 
