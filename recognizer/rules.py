@@ -107,9 +107,9 @@ MAX_FRAME_COVER = 0.5
 # Errors over the samples and the seed-7 to 29 sets: 3,603 -> 3,551, no scanned page changed (a
 # photographed table 24 -> 7; either of the first two alone left 21 or more); on two sets made
 # after these choices (seeds 31 and 37), 936 -> 930. With all three on every picture: 3,554.
-# Scanned pages were then worse by 19 (24 worse, 13 better: a noisy scan's rule is as dark as
-# its pen), and photos whose sheet was not found (cheques filling the picture), now read as
-# before, 28 better. Each tried on every picture, first two alone 3,563 (the tilts
+# Scanned pages were then worse by 19 (24 worse, 13 better: on a noisy scan the pen is hardly
+# darker than the rule), and photos whose sheet was not found (cheques filling the picture), now read as
+# before, 28 better. Each tried on every picture, against the first two alone, 3,563 (the tilts
 # then took that to 3,554): edges without the summed ink 3,574; within 1 or 3 px 3,589 / 3,581;
 # frames' edges too 3,591; every such piece, dark or not, 3,603; darker by 1.0 or 1.3 3,559 /
 # 3,571; only slivers at most 2 px across: 46 more over ten sets. Tilts of 4 degrees (at full
