@@ -149,8 +149,7 @@ def _run_support(mask: Image, length: int, horizontal: bool = True) -> Image:
     pooled = mask
     factor = 1
     while length // factor >= 40 and min(pooled.shape) >= 64:
-        height, width = pooled.shape[0] // 2 * 2, pooled.shape[1] // 2 * 2
-        pooled = cv2.dilate(pooled[:height, :width], np.ones((2, 2), np.uint8), anchor=(0, 0))[::2, ::2]
+        pooled = _halved(pooled)
         factor *= 2
     across = (3, 1) if horizontal else (1, 3)
     along = (1, length // factor) if horizontal else (length // factor, 1)
@@ -158,12 +157,24 @@ def _run_support(mask: Image, length: int, horizontal: bool = True) -> Image:
     slack = cv2.dilate(pooled, np.ones(across, np.uint8))
     runs = cv2.morphologyEx(slack, cv2.MORPH_OPEN, np.ones(along, np.uint8))
     if factor > 1:
-        runs = cv2.resize(runs, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
-        padded = np.zeros_like(mask)
-        padded[: runs.shape[0], : runs.shape[1]] = runs[: mask.shape[0], : mask.shape[1]]
-        runs = padded
+        runs = _enlarged(runs, factor, mask)
     grow = np.ones((2 * factor + 1, 1) if horizontal else (1, 2 * factor + 1), np.uint8)
     return cv2.dilate(runs, grow)
+
+
+def _halved(mask: Image) -> Image:
+    """``mask`` at half resolution, each pixel the maximum of its 2x2 block (an odd last row or
+    column dropped): a thin line stays whole."""
+    height, width = mask.shape[0] // 2 * 2, mask.shape[1] // 2 * 2
+    return cv2.dilate(mask[:height, :width], np.ones((2, 2), np.uint8), anchor=(0, 0))[::2, ::2]
+
+
+def _enlarged(small: Image, factor: int, like: Image) -> Image:
+    """``small`` enlarged ``factor`` times (nearest), cut or padded with 0 to ``like``'s shape."""
+    large = cv2.resize(small, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
+    padded = np.zeros_like(like)
+    padded[: large.shape[0], : large.shape[1]] = large[: like.shape[0], : like.shape[1]]
+    return padded
 
 
 def _tilted_run_support(mask: Image, length: int, tilts: tuple[float, ...]) -> Image:
@@ -177,8 +188,7 @@ def _tilted_run_support(mask: Image, length: int, tilts: tuple[float, ...]) -> I
     support = _run_support(mask, length, horizontal=True)
     if not tilts or min(mask.shape) < 2:
         return support
-    even_height, even_width = mask.shape[0] // 2 * 2, mask.shape[1] // 2 * 2
-    pooled = cv2.dilate(mask[:even_height, :even_width], np.ones((2, 2), np.uint8), anchor=(0, 0))[::2, ::2]
+    pooled = _halved(mask)
     height, width = pooled.shape
     tilted = np.zeros_like(pooled)
     for degrees in tilts:
@@ -191,9 +201,7 @@ def _tilted_run_support(mask: Image, length: int, tilts: tuple[float, ...]) -> I
         found = _run_support(sheared, max(2, length // 2), horizontal=True)
         back = cv2.warpAffine(found, shear, (width, height), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
         tilted = cv2.bitwise_or(tilted, back)
-    whole = np.zeros_like(mask)
-    whole[:even_height, :even_width] = cv2.resize(tilted, (even_width, even_height), interpolation=cv2.INTER_NEAREST)
-    return cv2.bitwise_or(support, whole)
+    return cv2.bitwise_or(support, _enlarged(tilted, 2, mask))
 
 
 def _line_bands(support: Image, mask: Image, height: float, ink: Image | None = None, *, photo: bool = False) -> Image:
