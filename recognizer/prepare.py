@@ -208,7 +208,7 @@ class InkMask:
 _table_builder: threading.Thread | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _SheetColour:
     """The sheet's colour in a thumbnail, to tell which pieces of it are of that colour: within
     DESK_COLOUR in chromaticity (a shadow dims paper but keeps its colour)."""
@@ -229,7 +229,8 @@ class _SheetColour:
         piece cost a millisecond a photo)."""
         colours = self.thumb[in_piece]
         pixels = np.bincount(piece_of, minlength=count).astype(np.float64)
-        # Summed as cv2.mean sums (exactly: whole numbers) and scaled as it scales, by 1/count.
+        # Summed as cv2.mean sums (exactly: whole numbers) and scaled as it scales, by one over the
+        # piece's pixel count.
         sums = np.stack(
             [np.bincount(piece_of, weights=colours[:, channel], minlength=count) for channel in range(3)], axis=1
         )
@@ -447,7 +448,9 @@ def _filled(regions: list[npt.NDArray[np.bool_]], shape: tuple[int, ...]) -> Ima
     return paper
 
 
-def _hulled(paper: Image, texture: Image, roughest: float, sheet_colour: _SheetColour | None) -> Image:
+def _hulled(
+    paper: Image, texture: Image, roughest: float, sheet_colour: _SheetColour | None, light: _Lightness
+) -> Image:
     """The paper, with what its convex hull adds taken in wherever that is smooth enough to be paper
     and, in colour, of the sheet's colour (a shadow keeps it; a smooth desk does not).
 
@@ -463,35 +466,48 @@ def _hulled(paper: Image, texture: Image, roughest: float, sheet_colour: _SheetC
     hulled = paper.copy()
     for contour in contours:
         cv2.fillPoly(hulled, [cv2.convexHull(contour)], 255)
-    filled = _with_smooth_pieces(paper, hulled, texture, roughest, sheet_colour)
+    filled = _with_smooth_pieces(paper, paper, hulled, texture, roughest, sheet_colour)
     if len(contours) > 1:
         # A table's grid can cut a band of cells across the sheet too small to count, leaving
         # two parts whose own hulls do not reach across it (seed 17: 17 digits in the band went
-        # unread). The hull of all the parts then adds the band; between a sheet and another one
-        # or a desk it adds what lies between, so only what is as smooth as paper throughout (its
-        # median, not just its smoothest quarter: a sticky note's shadow and the print beside it,
-        # 4,136 px of median roughness 20 against a bar of 12, went in and lost the note's digits).
-        # Errors over the samples and the seed-7 to 29 sets: 3,518 -> 3,499, that one table the
-        # only picture changed; the seed-31, 37 and 41 sets read the same.
-        joint = filled.copy()
+        # unread). The hull of all the parts adds the band. Between two sheets, or a sheet and
+        # anything else, it adds what lies between them, so only what neither part's own hull
+        # added, judged on its own, and only what is as smooth as paper throughout (its median,
+        # not just its smoothest quarter: a sticky note's shadow and the print beside it, 4,136 px
+        # of median roughness 20 against a bar of 12, went in and lost the note's digits) and as
+        # light as the sheet in shadow (DESK_LIGHTNESS): a plain grey or dark desk is smooth, and
+        # in a grey picture there is no colour to tell it by. Errors over the samples and the
+        # seed-7 to 29 sets: 3,519 -> 3,500, that one table the only picture changed; the
+        # seed-31, 37 and 41 sets read the same.
+        joint = hulled.copy()
         cv2.fillPoly(joint, [cv2.convexHull(np.concatenate(contours))], 255)
-        filled = _with_smooth_pieces(filled, joint, texture, roughest, sheet_colour, marked=False)
+        filled = _with_smooth_pieces(hulled, filled, joint, texture, roughest, sheet_colour, light=light)
     return filled
 
 
+@dataclass(frozen=True, eq=False)
+class _Lightness:
+    """The thumbnail's lightness and the least a piece's mean may be to count as the sheet's."""
+
+    lightness: Image
+    least: float
+
+
 def _with_smooth_pieces(
+    before: Image,
     paper: Image,
     hulled: Image,
     texture: Image,
     roughest: float,
     sheet_colour: _SheetColour | None,
     *,
-    marked: bool = True,
+    light: _Lightness | None = None,
 ) -> Image:
-    """``paper`` with each piece that ``hulled`` adds to it taken in if of the sheet's colour and
-    smooth enough: its median roughness at most ``roughest``, or, when ``marked``, its smoothest
-    quarter (cells written in; see HULL_MARKED_ROUGHNESS)."""
-    added = cv2.subtract(hulled, paper)
+    """``paper`` with each piece that ``hulled`` adds to ``before`` taken in if of the sheet's
+    colour and smooth enough: its median roughness at most ``roughest``, or, without ``light``, its
+    smoothest quarter (cells written in; see HULL_MARKED_ROUGHNESS). With ``light``, a piece's mean
+    lightness must also be at least ``light.least``."""
+    added = cv2.subtract(hulled, before)
     count, labels = cv2.connectedComponents(added, connectivity=4, ltype=cv2.CV_32S)
     filled = paper.copy()
     if count <= 1:
@@ -502,10 +518,14 @@ def _with_smooth_pieces(
     roughness = texture[in_piece].astype(np.float64)
     smoothest_quarters, medians = percentiles_by_label(piece_of, roughness, count, (25.0, 50.0))
     rough = medians > roughest
-    if marked:
+    if light is None:
         rough &= (smoothest_quarters > roughest) | (medians > HULL_MARKED_ROUGHNESS * roughest)
     taken = ~rough
     taken[0] = False
+    if light is not None:
+        pixels = np.bincount(piece_of, minlength=count)
+        summed = np.bincount(piece_of, weights=light.lightness[in_piece].astype(np.float64), minlength=count)
+        taken &= summed >= light.least * np.maximum(pixels, 1)
     if sheet_colour is not None:
         taken &= sheet_colour.of_labels(piece_of, in_piece, count)
     filled[taken[labels]] = 255
@@ -518,7 +538,7 @@ def _chromaticity(thumb: Image, region: npt.NDArray[np.bool_]) -> npt.NDArray[np
     return colour / max(float(colour.sum()), 1.0)
 
 
-def _sheet_colour_test(thumb: Image, kept: list[tuple[npt.NDArray[np.bool_], float]]) -> _SheetColour:
+def _sheet_colour(thumb: Image, kept: list[tuple[npt.NDArray[np.bool_], float]]) -> _SheetColour:
     """The sheet's colour: the lightest region's."""
     return _SheetColour(thumb, _chromaticity(thumb, max(kept, key=lambda item: item[1])[0]))
 
@@ -651,7 +671,7 @@ def find_paper_and_note(image: Image, thumbnail: Image | None = None) -> PaperFo
     smooth_enough = [candidate for candidate in candidates if candidate[1] <= bar]
     kept = [(region, light) for region, _, light in smooth_enough]
     # Desk and hull alike are told from the sheet by its colour, where the picture has colour.
-    sheet_colour = _sheet_colour_test(thumb, kept) if thumb.ndim == 3 and kept else None
+    sheet_colour = _sheet_colour(thumb, kept) if thumb.ndim == 3 and kept else None
     if sheet_colour is not None and len(kept) > 1:
         kept = _without_desk(smooth_enough, sheet_colour)
     kept = _without_dotted_desk(kept, area)
@@ -668,7 +688,14 @@ def find_paper_and_note(image: Image, thumbnail: Image | None = None) -> PaperFo
     if share == 0.0 or share > PAPER_MAX_SHARE:
         return PaperFound(None, None)
     assert texture is not None  # there is paper, so there were light regions to measure
-    paper = _hulled(paper, texture, HULL_MAX_ROUGHNESS * max(smoothest, PAPER_MIN_ROUGHNESS), sheet_colour)
+    lightest = max(light for _, light in kept)
+    paper = _hulled(
+        paper,
+        texture,
+        HULL_MAX_ROUGHNESS * max(smoothest, PAPER_MIN_ROUGHNESS),
+        sheet_colour,
+        _Lightness(lightness, DESK_LIGHTNESS * lightest),
+    )
     note = _note_on_sheet(thumb, kept, paper)
     if note is not None:
         # A shadow across a note cuts it short, and is not of the sheet's colour for _hulled.

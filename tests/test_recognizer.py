@@ -12,7 +12,7 @@ from recognizer.geometry import is_small, light_on_dark, paper_to_the_edges
 from recognizer.group import Span, rows
 from recognizer.inputs import decode_image_bytes
 from recognizer.pipeline import Recognizer, lay_out_lines, orientation_score
-from recognizer.prepare import MIN_INK, find_paper, measure_digit_height, prepare, without_clipped_shapes
+from recognizer.prepare import MIN_INK, _sheet_colour, find_paper, measure_digit_height, prepare, without_clipped_shapes
 from recognizer.reading import Frame
 from recognizer.rules import FAINT_FRAME_INK, remove_rules
 from recognizer.segment import (
@@ -1549,3 +1549,68 @@ def test_the_stripes_of_a_cloth_are_told_from_digits_and_from_print(clear_digits
         box[alpha > 0.5] = 255
     turned = cv2.warpAffine(page, cv2.getRotationMatrix2D((600, 300), 20, 1.0), (1200, 600), flags=cv2.INTER_NEAREST)
     assert not find_stripes(find_components(turned), turned.shape[0]).any()
+
+
+def test_a_plain_dark_desk_between_two_sheets_apart_is_not_taken_for_paper(
+    clear_digits: dict[int, list[np.ndarray]],
+) -> None:
+    """Two sheets lying apart on a plain dark grey desk, in a grey photo: the hull of both takes in
+    the desk between them, which is as smooth as paper, and in grey there is no colour to tell it
+    by. It is far darker than the sheets, and stays out."""
+    page, _ = page_with(["4096", "317"], clear_digits, seed=4)
+    height, width = page.shape
+    gap = 200
+    photo = np.full((height + 100, 2 * width + gap + 100), 60.0, np.float32)
+    photo += np.random.default_rng(4).normal(0.0, 2.0, photo.shape)
+    photo[50 : 50 + height, 50 : 50 + width] = page
+    photo[50 : 50 + height, 50 + width + gap : 50 + 2 * width + gap] = page
+    grey = np.asarray(photo.clip(0, 255), dtype=np.uint8)
+    between = (slice(100, height), slice(50 + width + 20, 50 + width + gap - 20))
+    assert paper_in_photo(np.repeat(grey[:, :, None], 3, axis=2))[between].mean() < 0.05, "the desk is not paper"
+
+
+def test_digit_height_is_not_that_of_shapes_the_pictures_edge_cuts(clear_digits: dict[int, list[np.ndarray]]) -> None:
+    """Three loops of a desk's pattern cut off by the picture's left edge, 60 px tall, are the
+    tallest three shapes of like height beside ten digits 24 px tall: a shape the picture's edge
+    cuts through does not count towards the digits' height while the shapes inside bear one out."""
+    page = ten_digits_mask(clear_digits, height=24, sample=2, seed=6)
+    for index in range(3):
+        cv2.ellipse(page, (8, 200 + 90 * index), (22, 30), 0, 0, 360, 255, 3)
+    estimate = estimate_digit_height(find_components(page), PAGE_HEIGHT)
+    assert abs(estimate - 24.0) <= 3.0, estimate
+
+
+def test_shapes_the_pictures_edge_cuts_count_when_those_inside_bear_out_no_height(
+    clear_digits: dict[int, list[np.ndarray]],
+) -> None:
+    """A picture cut close around three digits, each touching its edge, with three marks inside of
+    unlike sizes (9, 15 and 25 px): the marks bear out no height, and the digits' counts."""
+    rng = np.random.default_rng(8)
+    page = np.zeros((200, 300), np.uint8)
+    for index, (x, y) in enumerate([(0, 60), (120, 0), (240, 156)]):
+        alpha = ink(clear_digits[index + 3][0], 44, rng)
+        h, w = alpha.shape
+        page[y : y + h, x : x + w] = np.where(alpha > 0.5, 255, 0)
+    for index, size in enumerate((9, 15, 25)):
+        cv2.ellipse(page, (70 + 60 * index, 120), (size * 2 // 5, size // 2), 0, 0, 360, 255, 2)
+    estimate = estimate_digit_height(find_components(page), 200)
+    assert abs(estimate - 44.0) <= 5.0, estimate
+
+
+def test_a_sheets_colour_is_told_for_many_pieces_at_once_as_for_each_alone() -> None:
+    """The hull's pieces are judged by colour in one pass over their pixels; each judgement is the
+    one the region alone gets (cv2.mean's chromaticity against the sheet's)."""
+    rng = np.random.default_rng(3)
+    thumb = np.empty((90, 160, 3), np.uint8)
+    thumb[:, :80] = (200, 210, 220)  # BGR: a sheet on the left half, a brown desk on the right
+    thumb[:, 80:] = (60, 100, 150)
+    thumb += rng.integers(0, 40, thumb.shape, dtype=np.uint8)
+    labels = np.asarray(
+        cv2.resize(rng.integers(0, 30, (9, 16)).astype(np.uint8), (160, 90), interpolation=cv2.INTER_NEAREST), np.int32
+    )
+    sheet = _sheet_colour(thumb, [(np.zeros((90, 160), bool) | (np.arange(160) < 40)[None, :], 200.0)])
+    in_piece = labels > 0
+    together = sheet.of_labels(labels[in_piece], in_piece, 30)
+    alone = [sheet.of_region(labels == index) for index in range(1, 30)]
+    assert together[1:].tolist() == alone
+    assert any(alone) and not all(alone)

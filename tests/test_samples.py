@@ -290,6 +290,7 @@ def test_shapes_cut_by_the_pictures_edge_do_not_set_the_digits_height(recognizer
     towards the digits' height while three others can."""
     reading, score = _read_test_photo(recognizer, "sheet_with_cloth_cut_by_the_edge")
     assert score.truth_numbers == 8
+    assert score.predicted_numbers <= score.truth_numbers + 1, reading.text
     assert score.matched_numbers >= 6, reading.text
     assert score.character_errors <= 4, reading.text
 
