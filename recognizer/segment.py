@@ -222,11 +222,14 @@ def estimate_digit_height_and_support(
     # shapes inside are measured alone when CLUSTER_SUPPORT of them bear out a height.
     inside = plausible & ~_cut_by_edge(components)
     if np.count_nonzero(inside) < np.count_nonzero(plausible):
-        inside_heights = all_heights[inside]
-        inside_height = _cluster_height(inside_heights)
-        if inside_height and _cluster_members(inside_heights, inside_height).size >= CLUSTER_SUPPORT:
-            plausible = inside
-    heights = all_heights[plausible]
+        inside_estimate = _cluster_estimate(all_heights[inside])
+        if inside_estimate.support >= CLUSTER_SUPPORT:
+            return inside_estimate
+    return _cluster_estimate(all_heights[plausible])
+
+
+def _cluster_estimate(heights: npt.NDArray[np.float64]) -> HeightEstimate:
+    """The tallest cluster's height among ``heights`` (see _cluster_height) and how many bear it out."""
     height = _cluster_height(heights)
     return HeightEstimate(height, _cluster_members(heights, height).size if height else 0)
 
