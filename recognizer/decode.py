@@ -5,7 +5,7 @@ atoms are plainly one digit and are done. The rest are *suspicious*: too
 wide for one digit, too short (a piece of one), unsure, or "not a digit";
 a narrow atom that is not a sure 1 brings its close neighbours in too (it may
 be one arc of a broken 0). Each run of suspicious atoms (with their close neighbours; a run
-ends at a gap of RUN_GAP line heights, as a number does) is cut into
+also ends at a gap wider than RUN_GAP line heights) is cut into
 slices (atoms, and wide atoms cut at the valleys of their ink profile), and
 every way of grouping one to four consecutive slices into a digit is
 classified, all runs of the image in one more batch. A Viterbi pass then
@@ -25,8 +25,8 @@ the cuts read every shape of it as a digit, surely on average (SURE_CUTS); its
 reading replaces the cuts' where it is sure (STRING_MIN_MEAN) and finds as many
 digits, or a few more where the cuts left shapes out, or is surer than the cuts
 are of theirs; a run in which
-the string model finds no digit at all, or under one in five line heights of its
-width (a signature, a word written joined up, a bold printed title), is dropped,
+the string model finds no digit at all, or under one in 3.3 line heights of its
+width (STRING_MIN_DENSITY: a signature, a word written joined up, a bold printed title), is dropped,
 and so is a long run that both readings are unsure of and in which the string
 model finds under one digit in 1.4 line heights (a signature whose loops it reads as digits,
 a bold printed name, for which a reading short of STRING_MIN_MEAN is unsure enough).
@@ -70,15 +70,17 @@ CONTEXT_BONUS = 0.5
 CONTEXT_GAP = 0.6
 # Widest gap (in line heights) inside one digit: the break in a broken digit.
 MAX_INNER_GAP = 0.35
-# A run ends at a gap wider than this (line heights) between two of its shapes, as a number
-# does (NUMBER_GAP is 0.8): no digit is joined across it, and the string model reads each side
-# alone. Read whole, two fields far apart on one line (a ticket number and a lot number beside
-# it, a cheque's amount and a seal) were one run many heights wide, in which the string model
-# found too few digits for its width, and both numbers were dropped as a signature would be.
-# Errors over the eight sets: 3,500 -> 3,450 (1.5), 3,453 (2), 3,459 (2.5), 3,463 (3), 3,482 (5),
-# and see STRING_MIN_DENSITY, which it needs. Tried at 0.8, 1.5 and 3 when the string model
-# was new (2,937, 2,867 and 2,878 against about 2,869): then, read word by word, a bold title
-# passed for numbers.
+# A run also ends at a gap wider than this (line heights) between its ink and the next shape:
+# wider than the gap that ends a number (group.NUMBER_GAP, 0.8), so no digit is joined across it,
+# and the string model reads each side alone. Read whole, two fields far apart on one line (a
+# ticket number and a lot number beside it, a cheque's amount and a shape of the print far to
+# its left) were one run many line heights wide, in which the string model found too few digits
+# for its width, and both were dropped as a signature would be. Errors over the eight sets, with
+# STRING_MIN_DENSITY, which it needs: 3,500 -> 3,425. Measured with the gap taken from the last
+# shape, not the run's ink: 3,421, and 3,424 at 2 line heights (the checks 1,350 and 1,359);
+# without STRING_MIN_DENSITY, 3,450 (1.5), 3,453 (2), 3,459 (2.5), 3,463 (3), 3,482 (5).
+# Tried at 0.8, 1.5 and 3 when the string model was new (2,937, 2,867 and 2,878 against about
+# 2,869): then, read word by word, a bold title passed for numbers.
 RUN_GAP = 1.5
 # A full-height atom narrower than this (in line heights) may be one side of a broken digit
 # (the two arcs of a 0 read alone as a 1 and a 2, sure of both), so its close neighbours join
@@ -112,12 +114,12 @@ STRING_OVERRULES = 0.2
 # 4 worse, 0.5: 2,879).
 CUTS_OVERRULE = 0.4
 # A run the string model reads as fewer digits than this per line height of its width is no
-# number (one digit in three and a third heights): a handwritten digit is about a line height
-# wide or less. With runs ending at RUN_GAP, a cheque's signature is a run of its own; read
-# whole, as "7" or "71" across 4.5 to 9.6 heights, it passed 0.2 (one in five), and the cuts
-# read its arches as 7777. Errors over the eight sets, with RUN_GAP: 3,450 -> 3,421 (ten tiny
-# cheques and a boxed photo better by 35, five pictures worse by 6); 0.35: 3,425, 0.4: 3,437.
-# Alone (runs not ended at gaps), 0.3 read 3,506 against 3,500.
+# number (one digit in 3.3 line heights): a handwritten digit is about a line height wide or
+# less. The string model read a cheque's signature that is a run of its own (more often so with
+# runs ending at RUN_GAP) as "7" or "71" across 4.5 to 9.6 line heights, which passed 0.2 (one in
+# five), and the cuts' reading of its arches (7777) stood. With RUN_GAP, errors over the eight
+# sets 3,450 -> 3,421 (ten tiny cheques and a boxed photo better by 35, five pictures worse by 6);
+# 0.35: 3,425, 0.4: 3,437. Without RUN_GAP, 0.3 read 3,506 against 3,500.
 STRING_MIN_DENSITY = 0.3
 # A run that both readings are unsure of (the string model's digits under JOINED_STRING_SURENESS on
 # average, the cuts' under JOINED_CUTS_SURENESS), at least JOINED_MIN_WIDTH line heights wide and
@@ -602,7 +604,10 @@ def decode_lines(
         line_runs: list[_Run] = []
         current = _Run(line_index, [], height, turns[line_index])
         for i, atom in enumerate(line):
-            if current.atoms and involved[i] and atom.x - line[current.atoms[-1]].right > RUN_GAP * height:
+            # From the run's rightmost ink, not its last atom's: a wide stroke (a signature's)
+            # reaches over the small pieces after it.
+            reach = max((line[j].right for j in current.atoms), default=atom.x)
+            if involved[i] and atom.x - reach > RUN_GAP * height:
                 line_runs.append(current)
                 current = _Run(line_index, [], height, turns[line_index])
             if involved[i] and (line_index, i) in by_atom:
@@ -746,8 +751,8 @@ def _read_strings(
 
     The string reading replaces the cuts' when its digits are sure on average (STRING_MIN_MEAN)
     and it finds as many digits, or at most one more for each shape the cuts left out, or is
-    surer of its digits than the cuts are of theirs. A run it finds no digit in, or under one in
-    STRING_MIN_DENSITY line heights of its width, is dropped, and so is joined-up writing that
+    surer of its digits than the cuts are of theirs. A run it finds no digit in, or fewer than
+    STRING_MIN_DENSITY digits per line height of its width, is dropped, and so is joined-up writing that
     both readings are unsure of (see :func:`_joined_up_writing`).
     """
     chosen: list[tuple[int, tuple[npt.NDArray[np.bool_], int, int], NormalizedString]] = []
