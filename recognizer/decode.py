@@ -604,10 +604,10 @@ def decode_lines(
         line_runs: list[_Run] = []
         current = _Run(line_index, [], height, turns[line_index])
         for i, atom in enumerate(line):
-            # From the run's rightmost ink, not its last atom's: a wide stroke (a signature's)
-            # reaches over the small pieces after it.
-            reach = max((line[j].right for j in current.atoms), default=atom.x)
-            if involved[i] and atom.x - reach > RUN_GAP * height:
+            # Measured from the run's rightmost ink, not its last atom's: a wide stroke (a
+            # signature's) reaches over the small pieces after it. (An atom not involved ends the
+            # run below anyway.)
+            if involved[i] and current.atoms and atom.x - max(line[j].right for j in current.atoms) > RUN_GAP * height:
                 line_runs.append(current)
                 current = _Run(line_index, [], height, turns[line_index])
             if involved[i] and (line_index, i) in by_atom:
