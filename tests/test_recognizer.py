@@ -709,6 +709,41 @@ def test_pieces_of_broken_digits_stay_on_their_line(height: float, boxes: list[t
     assert [[atom.x for atom in line] for line in lines] == [[x for x, _, _, _ in boxes]]
 
 
+# Numbers written at their own angles, as chaining saw them on seed-11 and seed-19 photos of the
+# samples' generator (boxes after the page's skew was taken out).
+NINES_DOWNHILL = [(62, 20, 23, 24), (83, 30, 29, 23), (109, 40, 32, 23), (148, 52, 24, 24), (166, 57, 23, 26)]
+UPHILL_IN_THE_ROW_BELOW = [(310, 182, 14, 32), (326, 178, 11, 30), (337, 175, 24, 30), (361, 171, 34, 28)]
+START_OF_THE_NEXT_NUMBER = [(509, 186, 18, 26), (528, 173, 28, 32)]
+# (The 5s were seen running downhill too; here they are level.)
+FIVES_LEVEL = [(89, 408, 22, 34), (115, 408, 33, 34), (152, 410, 30, 32)]
+NEXT_NUMBER_DOWNHILL = [
+    (285, 382, 28, 34),
+    (312, 397, 26, 29),
+    (340, 411, 40, 27),
+    (373, 417, 28, 28),
+    (398, 430, 27, 30),
+]
+
+
+@pytest.mark.parametrize(
+    ("height", "numbers"),
+    [
+        # "90898" runs downhill at 20 degrees; along that course, 12 digit heights on, lies the row
+        # below ("71220 16..."). The line must not jump there: a steep course is one number's.
+        (29.0, [NINES_DOWNHILL, UPHILL_IN_THE_ROW_BELOW, START_OF_THE_NEXT_NUMBER]),
+        # "955" and "56619..." side by side in one row, the second running downhill. Its middle
+        # lies level with the first: it stays with its own first digits, close beside it.
+        (30.0, [FIVES_LEVEL, NEXT_NUMBER_DOWNHILL]),
+    ],
+)
+def test_numbers_written_at_an_angle_keep_their_own_lines(
+    height: float, numbers: list[list[tuple[int, int, int, int]]]
+) -> None:
+    lines = chain_lines(atoms_at([box for number in numbers for box in number]), height)
+    xs = sorted([atom.x for atom in line] for line in lines)
+    assert xs == sorted([x for x, _, _, _ in number] for number in numbers)
+
+
 def test_skewed_page(recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]]) -> None:
     page, _ = page_with(["90817", "2463"], clear_digits, seed=3)
     rotation = cv2.getRotationMatrix2D((PAGE_WIDTH / 2, PAGE_HEIGHT / 2), 6.0, 1.0)
