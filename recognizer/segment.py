@@ -4,7 +4,8 @@ Connected components are the atoms. Specks, long strokes and blobs are
 dropped; the pieces of a broken digit (a 5 whose top bar came loose, a 4 drawn
 in two strokes) are joined when they stack within one digit's width; atoms
 are chained into text lines left to right, tolerating skewed or slanted
-numbers. Touching digits are split later, by :mod:`recognizer.decode`, where
+numbers (a number written at a steep angle is a line of its own, gathered into its
+row by :func:`recognizer.group.rows`). Touching digits are split later, by :mod:`recognizer.decode`, where
 the classifier can judge each cut.
 """
 
@@ -55,9 +56,10 @@ NEXT_DIGIT_GAP = 0.3
 NEXT_DIGIT_STEP = 0.6
 # A line whose course, fitted through its last whole digits, runs steeper than this (19 degrees,
 # once the page's skew is taken out) is one number written at its own angle, not a line's course:
-# it takes no atom past a gap of NEXT_NUMBER_GAP digit heights (numbers stand a height or more
-# apart, group.NUMBER_GAP; a spaced 1 of the same number half a height). Followed on, a number
-# running downhill led its line into the row below, to that row's next number; numbers side by
+# it takes no atom past a gap of NEXT_NUMBER_GAP digit heights from its rightmost ink (numbers
+# stand a height or more apart, group.NUMBER_GAP, which counts a 1 as half a height wide; a spaced
+# 1 of the same number was seen half a height off, box to box). Followed on, a number running
+# downhill led its line into the row below, to that row's next number; numbers side by
 # side, each at its own angle, are gathered into rows afterwards (group.rows). Over the eight
 # sets, with the close digit first (see _chain): 3,425 -> 3,368 errors (numbers at an angle 259 ->
 # 204). At 0.3, 3,373: a page whose skew went unmeasured (a hard shadow across it outweighed its
@@ -631,9 +633,12 @@ class _LineBuilder:
         # (or of a 1's stub) sits well off it, and a slope fitted through it points the line away.
         self._anchors = [atom] if atom.h >= ANCHOR_HEIGHT * height else []
         self._fit: tuple[float, float, float] | None = None
+        # The rightmost column the line reaches: its last atom may lie inside a wide one before it.
+        self.right = atom.right
 
     def append(self, atom: Atom) -> None:
         self.atoms.append(atom)
+        self.right = max(self.right, atom.right)
         if atom.h < ANCHOR_HEIGHT * self.height:
             return
         self._anchors.append(atom)
@@ -676,7 +681,8 @@ def line_slope(line: list[Atom], height: float) -> float | None:
 
 
 def chain_lines(atoms: list[Atom], digit_height: float) -> list[list[Atom]]:
-    """Chain atoms left to right into text lines; a line follows its own slope.
+    """Chain atoms left to right into text lines; a line follows its own slope, unless that is
+    one number's, written at a steep angle (see STEEP_COURSE).
 
     Digit-sized atoms are chained first: a loose piece of a broken digit sits off
     the line's centre and would tilt its fit, or start a line of its own that then
@@ -710,9 +716,9 @@ def _chain(atoms: list[Atom], height: float) -> list[_LineBuilder]:
             last = line.atoms[-1]
             if atom.x < last.x:
                 continue
-            gap = atom.x - last.right
-            if gap >= NEXT_NUMBER_GAP * height and line.steep:
+            if line.steep and atom.x - line.right >= NEXT_NUMBER_GAP * height:
                 continue
+            gap = atom.x - last.right
             tolerance = 0.5 * max(height, min(last.h, atom.h))
             vertical = abs(atom.centre_y - line.predicted_centre_y(atom.x + atom.w / 2.0))
             if gap < NEXT_DIGIT_GAP * height and last.h >= ANCHOR_HEIGHT * height:
@@ -726,10 +732,11 @@ def _chain(atoms: list[Atom], height: float) -> list[_LineBuilder]:
                     tolerance = NEXT_DIGIT_STEP * max(height, min(last.h, atom.h))
             if vertical > tolerance:
                 continue
-            # An atom close beside a line's last digit goes to that line before any it would join
-            # across a gap: a number's next digit is surer than a line level with it from further
-            # left, which took the middle of a number running downhill from its first digits (to
-            # the number before it in the row). Over the eight sets, alone: 3,425 -> 3,407 errors.
+            # An atom close beside a line's last atom (whatever its size) goes to that line before
+            # any it would join across a gap: a number's next digit is surer than a line level with
+            # it from further left, which took the middle of a number running downhill from its
+            # first digits (to the number before it in the row). Over the eight sets, alone: 3,425
+            # -> 3,407 errors.
             cost = (gap >= NEXT_DIGIT_GAP * height, vertical + 0.05 * max(0, gap))
             if cost < best_cost:
                 best_line, best_cost = line, cost
