@@ -514,6 +514,15 @@ def test_a_line_between_two_rows_joins_the_one_it_is_more_level_with() -> None:
     assert rows([upper, lower, between], 20.0) == [[0], [1, 2]]
 
 
+def test_numbers_at_angles_side_by_side_make_one_row() -> None:
+    # A number running downhill and, right of it, one sharing 40% of its height (as numbers written
+    # at their own angles do): one row; the next row, 1.5 digit heights below, stays a row of its own.
+    downhill = line_of((0, 0), (16, 20), (32, 40))
+    beside = line_of((100, 44), (116, 64))
+    next_row = line_of((0, 118), (16, 118))
+    assert rows([next_row, beside, downhill], 20.0) == [[2, 1], [0]]
+
+
 def test_a_line_never_links_past_a_line_lying_between_them() -> None:
     left = line_of((0, 0), (16, 0))
     middle = line_of((100, 8), (116, 8))
