@@ -14,6 +14,7 @@ from recognizer.reading import Box
 __all__ = [
     "Transform",
     "crop_like",
+    "picture_edge",
     "crop_to_ink",
     "estimate_skew",
     "rotate_mask",
@@ -32,6 +33,9 @@ MAX_SKEW_DEGREES = 20.0
 # The profile search runs on a thumbnail where digits are about this tall: rows stay
 # distinct and each trial rotation costs a fraction of a millisecond.
 SKEW_DIGIT_HEIGHT = 6.0
+# A picture's edge, turned, is drawn this wide: nearest-neighbour turning moves a pixel on the edge
+# by up to a pixel either way.
+EDGE_BAND = 3
 
 
 class Transform:
@@ -140,6 +144,24 @@ def rotate_mask(
     rotated = cv2.warpAffine(mask, matrix, (new_width, new_height), flags=interpolation)
     inverse = cv2.invertAffineTransform(matrix).astype(np.float64)
     return rotated, inverse
+
+
+def picture_edge(shape: tuple[int, ...], back: npt.NDArray[np.float64], turned_shape: tuple[int, ...]) -> Image:
+    """Where the edge of a picture of ``shape`` runs in it turned by :func:`rotate_mask` (which
+    returned ``back``, and a mask of ``turned_shape``): a band EDGE_BAND px wide along it.
+
+    Turned, the picture's edge is a slanted line inside the mask, and a shape it cuts no longer
+    touches the mask's own edge (see segment.estimate_digit_height_and_support).
+    """
+    height, width = shape[:2]
+    corners = np.array(
+        [[0.0, 0.0, 1.0], [width - 1.0, 0.0, 1.0], [width - 1.0, height - 1.0, 1.0], [0.0, height - 1.0, 1.0]]
+    )
+    forward = cv2.invertAffineTransform(back)
+    turned = np.rint(corners @ forward.T).astype(np.int32)
+    edge = np.zeros(turned_shape[:2], np.uint8)
+    cv2.polylines(edge, [turned.reshape(-1, 1, 2)], isClosed=True, color=255, thickness=EDGE_BAND)
+    return edge
 
 
 def rotate_quarter(mask: Image, clockwise_turns: int) -> tuple[Image, npt.NDArray[np.float64]]:

@@ -27,6 +27,7 @@ from recognizer.geometry import (
     is_small,
     light_on_dark,
     paper_to_the_edges,
+    picture_edge,
     rotate_mask,
     rotate_quarter,
     surround,
@@ -249,16 +250,18 @@ class Layout:
         return sum(len(line) for line in self.lines)
 
 
-def lay_out_lines(mask: Image, digit_height: float, ink: Image | None = None, *, photo: bool = False) -> Layout:
+def lay_out_lines(
+    mask: Image, digit_height: float, ink: Image | None = None, *, photo: bool = False, edge: Image | None = None
+) -> Layout:
     """Remove rules, find atoms and chain them into text lines (leaving out lines of small print).
 
     ``ink``: the ink map under ``mask``, which tells strokes from the rules they lie along.
     ``photo``: the mask is a photographed sheet's, whose faint boxes it may hold only dashes of
-    (see rules.FAINT_FRAME_INK).
+    (see rules.FAINT_FRAME_INK). ``edge``: where the picture's edge runs in a straightened mask.
     """
-    rules, components, height = _without_rules(mask, digit_height, ink, photo=photo)
+    rules, components, height = _without_rules(mask, digit_height, ink, photo=photo, edge=edge)
     if _boxes_found_with_wrong_height(rules, digit_height, height):
-        rules, components, height = _without_rules(mask, height, ink, photo=photo)
+        rules, components, height = _without_rules(mask, height, ink, photo=photo, edge=edge)
     atoms = build_atoms(components, height, rules.rules)
     lines = chain_lines(atoms, height)
     lines = [line for line in lines if max(a.h for a in line) >= SMALL_LINE_SHARE * height]
@@ -283,7 +286,7 @@ def _boxes_found_with_wrong_height(rules: RuleRemoval, used: float, measured: fl
 
 
 def _without_rules(
-    mask: Image, digit_height: float, ink: Image | None, *, photo: bool
+    mask: Image, digit_height: float, ink: Image | None, *, photo: bool, edge: Image | None
 ) -> tuple[RuleRemoval, Components, float]:
     """Rules removed with ``digit_height``, the components left, and the digits' height measured on
     them (with the rules gone, digits stand alone), ``digit_height`` if nothing looks like a digit."""
@@ -294,7 +297,7 @@ def _without_rules(
     # often the digits. Judged so here too, a sticky note's four digits lost to its print (31
     # shapes), 4 -> 17 errors, and a cheque read 5 -> 10 (one other note 7 -> 4). So a signature
     # whose line rule removal takes out can still set the height here, as before.
-    return rules, components, estimate_digit_height(components, mask.shape[0]) or digit_height
+    return rules, components, estimate_digit_height(components, mask.shape[0], edge=edge) or digit_height
 
 
 Judge = Callable[[Layout], float]
@@ -315,8 +318,8 @@ def orient(
     mask, ink, transform, digit_height, photo = prepared
     # Kept for a page whose straightening leaves too few shapes to tell which way is up.
     unstraightened, unstraightened_ink = mask, ink
-    mask, ink, transform, skew = _straighten(mask, ink, transform, digit_height, options)
-    layout = lay_out_lines(mask, digit_height, ink, photo=photo)
+    mask, ink, transform, skew, edge = _straighten(mask, ink, transform, digit_height, options)
+    layout = lay_out_lines(mask, digit_height, ink, photo=photo, edge=edge)
     if rotation is None and options.detect_rotation and judge is not None:
         upright: float | None = None if _stacked_in_columns(layout) else _line_structure(layout)
         turned = None
@@ -387,19 +390,25 @@ def _prepare_turned(
 
 def _straighten(
     mask: Image, ink: Image, transform: Transform, digit_height: float, options: RecognizerOptions
-) -> tuple[Image, Image, Transform, float]:
+) -> tuple[Image, Image, Transform, float, Image | None]:
     """Deskew (when asked) and crop to the ink; the mask, the ink map turned and cropped alike,
-    their map back and the skew corrected."""
+    their map back, the skew corrected and, when the mask was turned, where the picture's edge
+    runs in it (geometry.picture_edge)."""
     skew = 0.0
+    edge = None
     if options.correct_skew:
         skew = estimate_skew(mask, digit_height)
         if abs(skew) >= MIN_SKEW_DEGREES:
+            unturned_shape = mask.shape
             mask, back = rotate_mask(mask, skew)
             ink, _ = rotate_mask(ink, skew)
             transform = transform.then(back)
+            edge = picture_edge(unturned_shape, back, mask.shape)
     # Cropped after the skew is measured and corrected, so that both see the whole frame.
     mask, back = crop_to_ink(mask, _margin(digit_height))
-    return mask, crop_like(ink, back, mask.shape), transform.then(back), skew
+    if edge is not None:
+        edge = crop_like(edge, back, mask.shape)
+    return mask, crop_like(ink, back, mask.shape), transform.then(back), skew, edge
 
 
 def _turn_sideways(
@@ -449,16 +458,17 @@ def _turn_sideways(
         return None
     turned, ink, transform, height, photo = prepared
     # Skew is measured again: on the page as it lay, rows ran across its lines of digits.
-    turned, ink, transform, skew = _straighten(turned, ink, transform, height, options)
-    candidates = [Oriented(turned, transform, lay_out_lines(turned, height, ink, photo=photo), 90, skew)]
+    turned, ink, transform, skew, edge = _straighten(turned, ink, transform, height, options)
+    candidates = [Oriented(turned, transform, lay_out_lines(turned, height, ink, photo=photo, edge=edge), 90, skew)]
     # 270 degrees is the straightened 90-degree page turned upside down.
     upside_down, back = rotate_quarter(turned, 2)
     ink_upside_down, _ = rotate_quarter(ink, 2)
+    edge_upside_down = None if edge is None else rotate_quarter(edge, 2)[0]
     candidates.append(
         Oriented(
             upside_down,
             transform.then(back),
-            lay_out_lines(upside_down, height, ink_upside_down, photo=photo),
+            lay_out_lines(upside_down, height, ink_upside_down, photo=photo, edge=edge_upside_down),
             270,
             skew,
         )

@@ -8,7 +8,7 @@ import pytest
 
 from recognizer.classifier import Classifier
 from recognizer.decode import Candidate, DecodedLine
-from recognizer.geometry import is_small, light_on_dark, paper_to_the_edges
+from recognizer.geometry import is_small, light_on_dark, paper_to_the_edges, picture_edge, rotate_mask
 from recognizer.group import Span, rows
 from recognizer.inputs import decode_image_bytes
 from recognizer.pipeline import Recognizer, lay_out_lines, orientation_score
@@ -1621,6 +1621,24 @@ def test_digit_height_is_not_that_of_shapes_the_pictures_edge_cuts(clear_digits:
     for index in range(3):
         cv2.ellipse(page, (8, 200 + 90 * index), (22, 30), 0, 0, 360, 255, 3)
     estimate = estimate_digit_height(find_components(page), PAGE_HEIGHT)
+    assert abs(estimate - 24.0) <= 3.0, estimate
+
+
+def test_shapes_the_pictures_edge_cuts_do_not_set_the_height_of_a_straightened_page(
+    clear_digits: dict[int, list[np.ndarray]],
+) -> None:
+    """The same page turned by 11 degrees, as a skewed photo is straightened: the picture's edge is
+    now a slanted line inside the turned mask, and the loops it cut touch that line, not the
+    mask's edge. Told where the edge runs, the height is still the digits'."""
+    page = ten_digits_mask(clear_digits, height=24, sample=2, seed=6)
+    for index in range(3):
+        cv2.ellipse(page, (8, 200 + 90 * index), (22, 30), 0, 0, 360, 255, 3)
+    turned, back = rotate_mask(page, 11.0)
+    components = find_components(turned)
+    stats = components.stats[1:]
+    assert stats[:, cv2.CC_STAT_LEFT].min() > 0, "turned, no shape touches the mask's own edge"
+    edge = picture_edge(page.shape, back, turned.shape)
+    estimate = estimate_digit_height(components, turned.shape[0], edge=edge)
     assert abs(estimate - 24.0) <= 3.0, estimate
 
 
