@@ -272,17 +272,17 @@ def lay_out_lines(
 def _boxes_found_with_wrong_height(rules: RuleRemoval, used: float, measured: float) -> bool:
     """Whether the fields of boxes found with the digit height ``used`` should be looked for again
     with ``measured``, the height the digits have once the rules are gone."""
-    if not rules.grids:
-        return False
-    if measured < REMEASURED_SHARE * used:
+    if rules.grids and measured < REMEASURED_SHARE * used:
         # On a form, digits joined to their boxes were measured with the boxes: too tall. A box
         # sized for one digit is narrower than that height, so it passed for a digit's loop and
         # stayed, its digit unread. Measured without the boxes, the height finds it.
         return True
     # Measured too small before the rules went (on the letters of a label, say), the height let
     # a label's closed letters pass for a field of boxes (an o, 14 px tall beside digits of 34).
-    # Their removal cut the label, whose other letters then made no word and read as digits.
-    return measured * REMEASURED_SHARE > used and any(min(w, h) < MIN_BOX_SIDE * measured for _, _, w, h in rules.grids)
+    # Their removal cut the label, whose other letters then made no word and read as digits. A
+    # letter's loop passes for a lone box as well as for a field of them (an o is one box, unless
+    # its right side passed for a divider), so every box found counts here.
+    return measured * REMEASURED_SHARE > used and any(min(w, h) < MIN_BOX_SIDE * measured for _, _, w, h in rules.boxes)
 
 
 def _without_rules(

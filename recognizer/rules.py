@@ -126,6 +126,8 @@ class RuleRemoval:
     rules: Image
     # Bounding boxes (x, y, w, h) of printed fields with two or more boxes.
     grids: list[tuple[int, int, int, int]]
+    # Bounding boxes of every printed frame found, a lone box or a field of them.
+    boxes: list[tuple[int, int, int, int]]
 
     def field_of(self, x: float, y: float) -> int:
         """1-based index of the printed field (a row of two or more boxes) holding (x, y); 0 if none."""
@@ -343,6 +345,7 @@ class _Frames:
     horizontal: Image
     vertical: Image
     grids: list[tuple[int, int, int, int]]
+    boxes: list[tuple[int, int, int, int]]
 
 
 def _near_fullest_row(band: npt.NDArray[np.bool_], rows: range) -> npt.NDArray[np.bool_]:
@@ -393,10 +396,17 @@ def _dividers(upright: npt.NDArray[np.bool_], height: int) -> npt.NDArray[np.boo
         return np.asarray(tall, dtype=bool)
     edges = [0.0, *inner, float(width)]
     gaps = np.diff(edges)
-    pitch = float(np.percentile(gaps, 75))
+    rough_pitch = float(np.percentile(gaps, 75))
+    # The pitch is then taken from the whole field, side to side, over the whole number of cells
+    # it spans. Gaps are whole pixels, and a field of cells 17.7 px wide measured a pitch of 18.5:
+    # offsets drifted by a cell's 4% each, and the last dividers of a seven-box field, off
+    # the pitch by over 0.2, stayed and read as 1s.
+    left = centres[0] if centres[0] <= 2 else 0.0
+    right = centres[-1] if centres[-1] >= width - 3 else float(width - 1)
+    pitch = (right - left) / max(1, round((right - left) / rough_pitch))
     keep = np.zeros(width, dtype=bool)
     for (start, end), centre in zip(zip(starts, ends, strict=True), centres, strict=True):
-        offset = centre / pitch
+        offset = (centre - left) / pitch
         on_pitch = abs(offset - round(offset)) <= 0.2 or not (2 < centre < width - 3)
         if on_pitch:
             # The line and 2 px either side, as for the sides: a printed line is often 2-3 px thick
@@ -465,6 +475,7 @@ def _frames(mask: Image, rules: Image, height: float, thresholded: Image | None 
     horizontal = np.zeros_like(mask)
     vertical = np.zeros_like(mask)
     grids: list[tuple[int, int, int, int]] = []
+    boxes: list[tuple[int, int, int, int]] = []
     # The frame's core lies within the candidate's box, so a box already too small is skipped
     # (picked out at once: a photo's runs make thousands of pieces, and few are that large).
     large = np.minimum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) >= MIN_BOX_SIDE * height
@@ -516,9 +527,10 @@ def _frames(mask: Image, rules: Image, height: float, thresholded: Image | None 
         vertical[y : y + h, x : x + w] |= frame_v.astype(np.uint8) * 255
         inner = dividers[edge_columns:-edge_columns].astype(np.int8)
         cells = 1 + int(np.count_nonzero(np.diff(np.concatenate([[0], inner, [0]])) == 1))
+        boxes.append((x, y, w, h))
         if cells >= 2:
             grids.append((x, y, w, h))
-    return _Frames(horizontal, vertical, grids)
+    return _Frames(horizontal, vertical, grids, boxes)
 
 
 def _without_darker_strokes(frames: _Frames, ink: Image) -> _Frames:
@@ -536,7 +548,12 @@ def _without_darker_strokes(frames: _Frames, ink: Image) -> _Frames:
     if not strokes.any():
         return frames
     printed = cv2.bitwise_not(strokes * np.uint8(255))
-    return _Frames(cv2.bitwise_and(frames.horizontal, printed), cv2.bitwise_and(frames.vertical, printed), frames.grids)
+    return _Frames(
+        cv2.bitwise_and(frames.horizontal, printed),
+        cv2.bitwise_and(frames.vertical, printed),
+        frames.grids,
+        frames.boxes,
+    )
 
 
 def _with_faint_frames(frames: _Frames, mask: Image, ink: Image, lines: Image, height: float) -> _Frames:
@@ -552,10 +569,12 @@ def _with_faint_frames(frames: _Frames, mask: Image, ink: Image, lines: Image, h
     # A field the mask's own search found in part is found again whole: its pixels are taken, but
     # it stays one field.
     new_grids = [grid for grid in faint.grids if not any(_overlaps(grid, known) for known in frames.grids)]
+    new_boxes = [box for box in faint.boxes if not any(_overlaps(box, known) for known in frames.boxes)]
     return _Frames(
         cv2.bitwise_or(frames.horizontal, cv2.bitwise_and(faint.horizontal, mask)),
         cv2.bitwise_or(frames.vertical, cv2.bitwise_and(faint.vertical, mask)),
         frames.grids + new_grids,
+        frames.boxes + new_boxes,
     )
 
 
@@ -654,7 +673,7 @@ def remove_rules(mask: Image, digit_height: float, ink: Image | None = None, pho
     vertical = cv2.bitwise_or(columns, frames.vertical)
     rules = cv2.bitwise_or(horizontal, vertical)
     if not rules.any():
-        return RuleRemoval(mask=mask, rules=rules, grids=[])
+        return RuleRemoval(mask=mask, rules=rules, grids=[], boxes=[])
     kept = cv2.bitwise_and(mask, cv2.bitwise_not(rules))
     if ink is not None and photo:
         kept = _without_line_edges(kept, lines, ink)
@@ -669,4 +688,4 @@ def remove_rules(mask: Image, digit_height: float, ink: Image | None = None, pho
         for _ in range(reach):
             frontier = cv2.bitwise_and(cv2.dilate(frontier, kernel), rule)
             restored = cv2.bitwise_or(restored, frontier)
-    return RuleRemoval(mask=cv2.bitwise_or(kept, restored), rules=rules, grids=frames.grids)
+    return RuleRemoval(mask=cv2.bitwise_or(kept, restored), rules=rules, grids=frames.grids, boxes=frames.boxes)

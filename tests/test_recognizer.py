@@ -328,6 +328,20 @@ def test_digits_filling_a_comb_field_keep_their_flat_strokes(
     assert read_text(recognizer, page) == number
 
 
+@pytest.mark.parametrize("pitch", [17.7, 17.8, 18.3])
+def test_every_divider_of_a_comb_field_of_narrow_boxes_goes(pitch: float) -> None:
+    """An empty comb field of seven boxes, 25 px tall and a fractional number of pixels wide, its
+    lines 2 px thick. Measured in whole pixels, the pitch drifted off the dividers box by box, and
+    the last one or two stayed, to be read as 1s."""
+    mask = np.zeros((120, 300), np.uint8)
+    left, top, cells = 40, 40, 7
+    cv2.rectangle(mask, (left, top), (int(round(left + cells * pitch)), top + 25), 255, 2)
+    for cell in range(1, cells):
+        divider = int(round(left + cell * pitch))
+        cv2.line(mask, (divider, top), (divider, top + 25), 255, 2)
+    assert np.count_nonzero(remove_rules(mask, 19.0).mask) == 0
+
+
 @pytest.mark.parametrize(("number", "seed"), [("41862", 4), ("90357", 5), ("26174", 6)])
 def test_digits_written_across_a_comb_fields_top_line(
     recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], number: str, seed: int
