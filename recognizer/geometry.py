@@ -34,7 +34,7 @@ MAX_SKEW_DEGREES = 20.0
 # distinct and each trial rotation costs a fraction of a millisecond.
 SKEW_DIGIT_HEIGHT = 6.0
 # A picture's edge, turned, is drawn this wide: nearest-neighbour turning moves a pixel on the edge
-# by up to a pixel either way.
+# by up to half a pixel, and the turned corners are rounded to whole pixels.
 EDGE_BAND = 3
 
 

@@ -139,9 +139,11 @@ SMALL_LINE_SHARE = 0.65
 # Rules are removed again when the digits, measured without them, come out under this share of
 # the height they were removed with, on a form with fields of boxes (see lay_out_lines). On a cheque or
 # under a sticky note, the "rules" are a security pattern or the print around, and the first height stands.
-# Also when they come out over 1/REMEASURED_SHARE of it and some field's boxes are too small for
-# digits of that height. Errors over the samples and three seed-7 sets: 3,598 -> 3,580 (redone
-# whenever the height rose that much: 3,584, as boxed photos whose boxes were right lost them).
+# Also when they come out over 1/REMEASURED_SHARE of it and some box found (a lone one or one of
+# a field) is too small for digits of that height. Errors over the samples and three seed-7 sets:
+# 3,598 -> 3,580 (redone whenever the height rose that much: 3,584, as boxed photos whose boxes
+# were right lost them); measured then on fields of boxes only, and with lone boxes too, 17
+# revisions later, the same over fourteen sets.
 REMEASURED_SHARE = 0.85
 
 # A picture fewer digit heights than this tall or wide is a crop made around its writing.
@@ -270,8 +272,9 @@ def lay_out_lines(
 
 
 def _boxes_found_with_wrong_height(rules: RuleRemoval, used: float, measured: float) -> bool:
-    """Whether the fields of boxes found with the digit height ``used`` should be looked for again
-    with ``measured``, the height the digits have once the rules are gone."""
+    """Whether the boxes found with the digit height ``used`` (the fields of boxes, or for a height
+    measured too small, every box) should be looked for again with ``measured``, the height the
+    digits have once the rules are gone."""
     if rules.grids and measured < REMEASURED_SHARE * used:
         # On a form, digits joined to their boxes were measured with the boxes: too tall. A box
         # sized for one digit is narrower than that height, so it passed for a digit's loop and
@@ -336,7 +339,7 @@ def orient(
                 photo=photo,
             )
         elif upright is None or upright < UPRIGHT_ENOUGH:
-            turned = _turn_sideways(frame, options, mask, ink, layout, upright, judge, photo=photo)
+            turned = _turn_sideways(frame, options, mask, ink, layout, upright, judge, photo=photo, edge=edge)
         if turned is not None:
             return turned
     return Oriented(mask, transform, layout, rotation or 0, skew)
@@ -422,11 +425,13 @@ def _turn_sideways(
     min_shapes: int = 0,
     *,
     photo: bool,
+    edge: Image | None = None,
 ) -> Oriented | None:
     """The page turned by 90 or 270 degrees, if it reads as lying sideways; None if it is upright.
     ``upright`` is ``upright_layout``'s line structure, None when its shapes are columns of digits
     or too few to tell (its lines then tell nothing, and the judge also reads it upright).
-    ``ink``: ``mask``'s ink map; ``photo``: whether it is a photo's (see :func:`lay_out_lines`).
+    ``ink``: ``mask``'s ink map; ``photo``: whether it is a photo's (see :func:`lay_out_lines`);
+    ``edge``: where the picture's edge runs in ``mask``, if it was straightened.
     The page is taken to lie sideways only if ``mask`` turned lays out at least ``min_shapes``
     shapes.
 
@@ -440,7 +445,8 @@ def _turn_sideways(
     if height == 0.0:
         return None
     # Lines run the same way at 90 and 270 degrees: one layout tells whether the page is sideways.
-    quarter_layout = lay_out_lines(quarter, height, rotate_quarter(ink, 1)[0], photo=photo)
+    quarter_edge = None if edge is None else rotate_quarter(edge, 1)[0]
+    quarter_layout = lay_out_lines(quarter, height, rotate_quarter(ink, 1)[0], photo=photo, edge=quarter_edge)
     if quarter_layout.shape_count < min_shapes:
         return None
     sideways = _line_structure(quarter_layout)

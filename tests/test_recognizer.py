@@ -328,13 +328,15 @@ def test_digits_filling_a_comb_field_keep_their_flat_strokes(
     assert read_text(recognizer, page) == number
 
 
-@pytest.mark.parametrize("pitch", [17.7, 17.8, 18.3])
-def test_every_divider_of_a_comb_field_of_narrow_boxes_goes(pitch: float) -> None:
-    """An empty comb field of seven boxes, 25 px tall and a fractional number of pixels wide, its
-    lines 2 px thick. Measured in whole pixels, the pitch drifted off the dividers box by box, and
-    the last one or two stayed, to be read as 1s."""
-    mask = np.zeros((120, 300), np.uint8)
-    left, top, cells = 40, 40, 7
+@pytest.mark.parametrize(("cells", "pitch"), [(7, 17.7), (7, 17.8), (7, 18.3), (15, 18.3), (19, 17.5), (30, 22.5)])
+def test_every_divider_of_a_comb_field_goes_however_long_and_whatever_its_pitch(cells: int, pitch: float) -> None:
+    """An empty comb field of boxes 25 px tall and a fractional number of pixels wide, its lines
+    2 px thick. With the pitch measured from gaps taken at the field's outermost pixels, it drifted
+    off the dividers box by box, and the last one or two of seven stayed, to be read as 1s; taken
+    from the sides' centres but not averaged, it miscounted the boxes of long fields, and most
+    dividers stayed."""
+    mask = np.zeros((120, int(cells * pitch) + 100), np.uint8)
+    left, top = 40, 40
     cv2.rectangle(mask, (left, top), (int(round(left + cells * pitch)), top + 25), 255, 2)
     for cell in range(1, cells):
         divider = int(round(left + cell * pitch))

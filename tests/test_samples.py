@@ -188,7 +188,7 @@ def test_photos_sent_at_a_smaller_size_read_nearly_as_well(recognizer: Recognize
     assert total.recall >= 0.66
 
 
-def _read_test_photo(recognizer: Recognizer, name: str, suffix: str = ".jpg") -> tuple[Reading, Score]:
+def _read_test_picture(recognizer: Recognizer, name: str, suffix: str = ".jpg") -> tuple[Reading, Score]:
     """Read ``tests/data/NAME.jpg`` (or another ``suffix``) and score it against the truth file beside it."""
     truth = load_truth(DATA / f"{name}.truth.json")[0]
     path = DATA / f"{name}{suffix}"
@@ -203,7 +203,7 @@ def test_a_sheet_on_a_striped_cloth_is_read_without_the_cloth(recognizer: Recogn
     as ink, were the tallest repeated shapes and set the digits' height (57 px at half resolution,
     for digits of 15 at full resolution), and the sheet's 22 numbers read as `4`, `?` and `3`. Many parallel straight
     bands, far taller than the digits measured without them, are taken out as the cloth's."""
-    reading, score = _read_test_photo(recognizer, "sheet_on_striped_cloth")
+    reading, score = _read_test_picture(recognizer, "sheet_on_striped_cloth")
     assert score.truth_numbers == 22
     assert score.matched_numbers >= 20, reading.text
     assert score.character_errors <= 3, reading.text
@@ -215,7 +215,7 @@ def test_a_boxed_form_whose_faint_boxes_the_threshold_shreds_is_read(recognizer:
     pen's darkness and only dashes of them were left: too short to be a box's sides, the dashes
     stayed, and four of its eight numbers read wrong (`2684147` as `2684747`, a `?` for a 9).
     Boxes are now also looked for in the faint ink, where they are whole."""
-    reading, score = _read_test_photo(recognizer, "boxed_form_with_faint_boxes")
+    reading, score = _read_test_picture(recognizer, "boxed_form_with_faint_boxes")
     assert score.truth_numbers == 8
     assert score.matched_numbers >= 7, reading.text
     assert score.character_errors <= 2, reading.text
@@ -228,7 +228,7 @@ def test_a_sticky_note_on_a_printed_sheet_is_read_without_the_print(recognizer: 
     ones: the digits' height was measured on the print (16 px, for digits of 36), and the print
     read as 32 wrong characters, mostly 1s. The digits are now measured on the note, and the sheet
     under it is cleared."""
-    reading, score = _read_test_photo(recognizer, "sticky_note_on_printed_sheet")
+    reading, score = _read_test_picture(recognizer, "sticky_note_on_printed_sheet")
     assert score.truth_numbers == 1
     assert reading.number_texts == [["773"]]
 
@@ -239,7 +239,7 @@ def test_a_table_of_short_numbers_lying_sideways_is_read_turned(recognizer: Reco
     counts as held out). Its digits chain into runs of 1.8 upright and 1.6 sideways:
     lines neither way round. Lines that short said "not sideways", and the page was read upright,
     as 1s and 0s (15 errors in 20 characters). It is now read both ways, and sideways reads better."""
-    reading, score = _read_test_photo(recognizer, "sideways_table_of_short_numbers")
+    reading, score = _read_test_picture(recognizer, "sideways_table_of_short_numbers")
     assert reading.rotation == 90
     assert score.truth_numbers == 14
     assert score.matched_numbers == 14 and score.predicted_numbers == 14
@@ -252,7 +252,7 @@ def test_a_ruled_sheet_lying_sideways_at_an_angle_is_read_upright(recognizer: Re
     taken out and joined the digits into one shape, and with fewer shapes laid out than it takes
     to tell which way is up, the page was not looked at sideways: nothing was read. A page that
     lays out so few shapes is now looked at sideways before it is straightened."""
-    reading, score = _read_test_photo(recognizer, "ruled_sheet_sideways_at_an_angle")
+    reading, score = _read_test_picture(recognizer, "ruled_sheet_sideways_at_an_angle")
     assert reading.rotation == 270
     assert score.truth_numbers == 14
     assert score.matched_numbers >= 12, reading.text
@@ -276,7 +276,7 @@ def test_a_photographed_tables_grey_grid_is_not_read_as_1s(recognizer: Recognize
     edges its band left (see the test above), they were given back where the rules cross, and
     each crossing read as a 1: 24 errors over 23 numbers. A stroke must now also hold more ink
     summed across the rule than the rule does. Either change alone left 21 errors or more."""
-    reading, score = _read_test_photo(recognizer, "table_photo_with_grey_grid")
+    reading, score = _read_test_picture(recognizer, "table_photo_with_grey_grid")
     assert score.truth_numbers == 23
     assert score.predicted_numbers <= score.truth_numbers + 3, reading.text
     assert score.character_errors <= 10, reading.text
@@ -286,7 +286,7 @@ def test_a_photographed_tables_leaning_columns_are_taken_out(recognizer: Recogni
     """A table photographed from the side (made by samples/make_samples.py, seed 23): its rows are
     level once straightened, but perspective leans its columns 2 to 4 degrees, too far for the run
     search, and stretches of them read as `?` and `41`. Columns are also looked for leaning."""
-    reading, score = _read_test_photo(recognizer, "table_photo_with_leaning_columns")
+    reading, score = _read_test_picture(recognizer, "table_photo_with_leaning_columns")
     assert score.truth_numbers == 11
     assert score.predicted_numbers == 11, reading.text
     assert score.matched_numbers >= 10, reading.text
@@ -298,7 +298,7 @@ def test_shapes_cut_by_the_pictures_edge_do_not_set_the_digits_height(recognizer
     the tallest three shapes of like height: the digits were measured at 37 px for 16, and the
     form's eight numbers read as one `6`. A shape the picture's edge cuts through no longer counts
     towards the digits' height while three others can."""
-    reading, score = _read_test_photo(recognizer, "sheet_with_cloth_cut_by_the_edge")
+    reading, score = _read_test_picture(recognizer, "sheet_with_cloth_cut_by_the_edge")
     assert score.truth_numbers == 8
     assert score.predicted_numbers <= score.truth_numbers + 1, reading.text
     assert score.matched_numbers >= 6, reading.text
@@ -312,7 +312,7 @@ def test_shapes_cut_by_the_pictures_edge_do_not_set_the_digits_height_once_strai
     seed 47). The sheet was found with four stripes of the cloth that the picture's top edge cuts
     off; straightened, the edge was a slanted line inside the mask, not its border, and the four
     stripes set the digits' height at 65 px for 28. The sheet's 49 digits read as nothing."""
-    reading, score = _read_test_photo(recognizer, "sheet_turned_with_cloth_cut_by_the_edge")
+    reading, score = _read_test_picture(recognizer, "sheet_turned_with_cloth_cut_by_the_edge")
     assert score.truth_numbers == 13
     assert score.predicted_numbers == 13, reading.text
     assert score.matched_numbers >= 8, reading.text
@@ -321,10 +321,11 @@ def test_shapes_cut_by_the_pictures_edge_do_not_set_the_digits_height_once_strai
 
 def test_the_last_dividers_of_comb_fields_of_narrow_boxes_are_not_read_as_ones(recognizer: Recognizer) -> None:
     """A scanned form of comb fields (made by samples/make_samples.py, seed 47) whose boxes are
-    17.7 px wide at the working resolution. Their pitch was measured in whole pixels, as 18.5, and
-    the dividers drifted off it box by box: the last ones of each long field stayed and read as 1s
-    (`4177581141411` for `417758144`, 11 errors on the page)."""
-    reading, score = _read_test_photo(recognizer, "comb_fields_of_narrow_boxes", ".png")
+    21.2 px wide at the working resolution. Their pitch was measured as 22.0, from gaps taken at
+    each field's outermost pixels, and the dividers drifted off it box by box: from the seventh on,
+    the dividers of each long field stayed and read as 1s (`4177581141411` for `417758144`, 11
+    errors on the page)."""
+    reading, score = _read_test_picture(recognizer, "comb_fields_of_narrow_boxes", ".png")
     numbers = {number for line in reading.number_texts for number in line}
     assert {"417758144", "4960468523", "365441"} <= numbers, reading.text
     assert score.character_errors <= 4, reading.text
@@ -336,7 +337,7 @@ def test_a_table_split_in_two_by_its_grid_is_read_as_one_sheet(recognizer: Recog
     of the two parts left was filled out only to its own convex hull: the band was no paper, and
     17 of its digits went unread. What the hull of all the parts together adds is now taken too where
     it is as smooth as the paper."""
-    reading, score = _read_test_photo(recognizer, "table_photo_cut_into_two_regions")
+    reading, score = _read_test_picture(recognizer, "table_photo_cut_into_two_regions")
     assert score.truth_numbers == 16
     assert score.matched_numbers >= 15, reading.text
     assert score.character_errors <= 2, reading.text
@@ -348,7 +349,7 @@ def test_a_cheques_amount_far_from_its_label_is_read(recognizer: Recognizer) -> 
     Both were one run of the decoder, 28 line heights wide, which the string model read whole as
     491: too few digits for so wide a run, so it was dropped as a signature is, and the amount
     went unread. A run now ends at a gap of 1.5 line heights, and the amount is read alone."""
-    reading, score = _read_test_photo(recognizer, "cheque_amount_far_from_its_label")
+    reading, score = _read_test_picture(recognizer, "cheque_amount_far_from_its_label")
     assert score.truth_numbers == 2
     assert reading.number_texts == [["220522"], ["4913"]], reading.text
 
@@ -359,7 +360,7 @@ def test_numbers_written_at_angles_are_read_row_by_row(recognizer: Recognizer) -
     34729, running uphill at 22 degrees, past its end into the row above, and the first row's 38
     was read at the end of the second. A course that steep is now taken as one number's, and
     numbers side by side are gathered into their row."""
-    reading, score = _read_test_photo(recognizer, "numbers_at_angles_in_rows")
+    reading, score = _read_test_picture(recognizer, "numbers_at_angles_in_rows")
     assert score.truth_numbers == 5
     assert reading.number_texts == [["568", "5957", "38"], ["34729", "128765"]], reading.text
 
@@ -369,6 +370,6 @@ def test_a_short_signature_is_not_read_as_a_number(recognizer: Recognizer) -> No
     4.5 line heights wide, in which the string model finds one digit, where a number that wide
     would hold four or more. Under one digit in five line heights was the bar, and the cuts'
     reading of its arches stood as "214" and "6"; the bar is now one digit in 3.3 line heights."""
-    reading, score = _read_test_photo(recognizer, "cheque_with_short_signature")
+    reading, score = _read_test_picture(recognizer, "cheque_with_short_signature")
     assert score.truth_numbers == 2
     assert reading.number_texts == [["260925"], ["3004"]], reading.text
