@@ -142,8 +142,8 @@ SMALL_LINE_SHARE = 0.65
 # Also when they come out over 1/REMEASURED_SHARE of it and some box found (a lone one or one of
 # a field) is too small for digits of that height. Errors over the samples and three seed-7 sets:
 # 3,598 -> 3,580 (redone whenever the height rose that much: 3,584, as boxed photos whose boxes
-# were right lost them); measured then on fields of boxes only, and with lone boxes too, 17
-# revisions later, the same over fourteen sets.
+# were right lost them); measured then on fields of boxes only, and with lone boxes too, in the
+# seventeenth revision, the same over fourteen sets.
 REMEASURED_SHARE = 0.85
 
 # A picture fewer digit heights than this tall or wide is a crop made around its writing.
