@@ -14,7 +14,7 @@ digits inside one printed field belong to one number.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cv2
@@ -555,11 +555,10 @@ def _without_darker_strokes(frames: _Frames, ink: Image) -> _Frames:
     if not strokes.any():
         return frames
     printed = cv2.bitwise_not(strokes * np.uint8(255))
-    return _Frames(
-        cv2.bitwise_and(frames.horizontal, printed),
-        cv2.bitwise_and(frames.vertical, printed),
-        frames.grids,
-        frames.boxes,
+    return replace(
+        frames,
+        horizontal=cv2.bitwise_and(frames.horizontal, printed),
+        vertical=cv2.bitwise_and(frames.vertical, printed),
     )
 
 
