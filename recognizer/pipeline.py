@@ -497,9 +497,15 @@ def _took_in_more(upright: Layout, sideways: Layout) -> bool:
     takes in what upright was left out as too small: its words, turned, are as tall as the digits
     and as thin as 1s. Read as hundreds of sure 1s, they outscored the numbers, and the page was
     turned (a printed sheet with `2045` written on it: 246 shapes sideways against 11 upright).
+
+    An upright layout whose shapes are columns of digits (see TALL_SHAPES) holds them not as
+    compact shapes but joined a column at a time, by the rule each column was written along: it
+    lays out few shapes however many digits it holds, and turned, every digit is a shape again.
     """
     return (
-        upright.shape_count >= MIN_SHAPES_TO_TURN and sideways.shape_count > SIDEWAYS_MAX_GROWTH * upright.shape_count
+        upright.shape_count >= MIN_SHAPES_TO_TURN
+        and not _stacked_in_columns(upright)
+        and sideways.shape_count > SIDEWAYS_MAX_GROWTH * upright.shape_count
     )
 
 

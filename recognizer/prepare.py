@@ -86,6 +86,20 @@ RELATIVE_INK = 0.3
 # to by the lower cut turned two of them sideways.
 CLEAN_RELATIVE_INK = 0.2
 FAINT_PEAK = 210.0
+# A faint stroke (its component's peak under LOCAL_CUT_BELOW: blurred ink, pencil) is cut against
+# the darkest ink within LOCAL_CUT_SIDE px where that is under LOCAL_CUT_RATIO of its peak, rather
+# than against the peak: a darker stretch elsewhere in it (a blot, where two strokes cross, a
+# darker line it runs into) no longer leaves its lighter stretches as dashes. What that cut adds
+# must stretch LOCAL_MIN_EXTENT px or more: the soft fringe it also adds between strokes joined a
+# 7's foot to the 5 beside it (a 2). Not for darker strokes: the light print joined to a pen digit
+# (the box it is written in, a cheque's security pattern) is shed by the digit's cut on purpose,
+# and measured against itself stayed (boxed photos read at 2.5 times the errors with every stroke
+# cut so); up to a peak of 150, a cheque's waves beside its grey print read as a `27`. Over
+# fifteen sets: 6,336 -> 6,299 errors, 29 pictures better, 9 worse.
+LOCAL_CUT_BELOW = 120.0
+LOCAL_CUT_SIDE = 5
+LOCAL_CUT_RATIO = 0.6
+LOCAL_MIN_EXTENT = 6
 # ... for digits up to this tall (working px). Taller ones (a camera close to the writing) have
 # strokes wide enough to survive the usual cut, and soft edges the lower one would take in.
 CLEAN_MAX_HEIGHT = 100
@@ -848,13 +862,49 @@ def threshold_ink(
     cut[peaks < weakest_peak] = 256.0  # components that never rise above the noise
     cut[0] = 256.0
     # Only pixels above the floor can be kept (the rest belong to component 0, cut at 256).
+    values = ink[weak].astype(np.float32)
     kept: Image = np.zeros(ink.shape, dtype=np.uint8)
-    kept[weak] = np.where(ink[weak].astype(np.float32) >= cut[inked], 255, 0)
+    kept[weak] = np.where(values >= cut[inked], 255, 0)
+    faint = (peaks < LOCAL_CUT_BELOW) & (cut < 256.0)
+    if faint.any():
+        kept = cv2.bitwise_or(kept, _locally_kept(ink, weak, inked, values, faint, peaks, cut, relative, floor))
     if grow:
         cut_by_floor = (relative * peaks < floor) & (cut < 256.0)
         if cut_by_floor.any():
             kept = cv2.bitwise_or(kept, _regrown(ink, region, kept, weak, cut_by_floor[inked], floor))
     return kept, int(floor), int(weakest_peak)
+
+
+def _locally_kept(
+    ink: Image,
+    weak: npt.NDArray[np.bool_],
+    inked: npt.NDArray[np.int32],
+    values: npt.NDArray[np.float32],
+    faint: npt.NDArray[np.bool_],
+    peaks: npt.NDArray[np.float32],
+    cut: npt.NDArray[np.float64],
+    relative: npt.NDArray[np.float64],
+    floor: float,
+) -> Image:
+    """The pixels of ``faint`` components that their component's ``cut`` drops and a cut against
+    the ink around them keeps (see LOCAL_CUT_BELOW), in pieces LOCAL_MIN_EXTENT px long or more.
+    ``inked`` and ``values``: the component and ink level of each ``weak`` pixel."""
+    on_faint = faint[inked]
+    nearby = cv2.dilate(ink, np.ones((LOCAL_CUT_SIDE, LOCAL_CUT_SIDE), np.uint8))[weak][on_faint].astype(np.float32)
+    own_peak = peaks[inked][on_faint]
+    darkest = np.where(nearby < LOCAL_CUT_RATIO * own_peak, nearby, own_peak)
+    local_cut = np.maximum(floor, relative[inked][on_faint] * darkest)
+    faint_values = values[on_faint]
+    gained = np.zeros(len(values), dtype=np.uint8)
+    gained[on_faint] = np.where((faint_values >= local_cut) & (faint_values < cut[inked][on_faint]), 255, 0)
+    added: Image = np.zeros(ink.shape, dtype=np.uint8)
+    added[weak] = gained
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(added, connectivity=8)
+    if count <= 1:
+        return added
+    short = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) < LOCAL_MIN_EXTENT
+    short[0] = True
+    return np.where(short[labels], 0, added).astype(np.uint8)
 
 
 def _regrown(ink: Image, region: Image | None, kept: Image, weak: Image, seeded: Image, floor: float) -> Image:

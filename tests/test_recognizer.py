@@ -11,10 +11,18 @@ from recognizer.decode import Candidate, DecodedLine
 from recognizer.geometry import is_small, light_on_dark, paper_to_the_edges, picture_edge, rotate_mask
 from recognizer.group import Span, rows
 from recognizer.inputs import decode_image_bytes
-from recognizer.pipeline import Recognizer, lay_out_lines, orientation_score
-from recognizer.prepare import MIN_INK, _sheet_colour, find_paper, measure_digit_height, prepare, without_clipped_shapes
+from recognizer.pipeline import Layout, Recognizer, _took_in_more, lay_out_lines, orientation_score
+from recognizer.prepare import (
+    MIN_INK,
+    _sheet_colour,
+    find_paper,
+    measure_digit_height,
+    prepare,
+    threshold_ink,
+    without_clipped_shapes,
+)
 from recognizer.reading import Frame
-from recognizer.rules import FAINT_FRAME_INK, remove_rules
+from recognizer.rules import FAINT_FRAME_INK, RuleRemoval, remove_rules
 from recognizer.segment import (
     Atom,
     chain_lines,
@@ -178,6 +186,57 @@ def faint_comb_field(mask: np.ndarray, ink: np.ndarray, left: int, top: int, cel
     dashes = diagonal % 6 < 2
     ink[on_line] = np.where(dashes[on_line], 80, 50)
     mask[on_line & (ink >= 60)] = 255
+
+
+def test_a_faint_stroke_is_cut_against_the_ink_around_it_not_its_darkest_blot() -> None:
+    """A faint pencil stroke with a darker blot on it (where the pencil pressed, or crossed another
+    stroke) was cut at a share of the blot's darkness, and only the blot and dashes stayed. A faint
+    stroke is now cut against the ink around it, so it stays whole; a scrap that cut alone would add
+    too short to be a stroke's stretch (a blurred fringe between two strokes) is not added; and a
+    dark pen stroke still sheds the light print joined to it (a box's side beside its digit)."""
+    ink = np.zeros((80, 200), np.uint8)
+    ink[10:70, 100:103] = 30  # the faint stroke
+    ink[34:44, 99:104] = 60  # the blot on it, blurred at its edge
+    ink[36:42, 100:103] = 110
+    mask, _, _ = threshold_ink(ink, None, floor=22.0)
+    assert mask[10:70, 100:103].all(), "the faint stroke stays whole, not as a dash"
+
+    ink = np.zeros((80, 200), np.uint8)
+    ink[10:70, 100:103] = 100  # a faint stroke its own cut keeps whole
+    ink[20:23, 103:108] = 28  # a scrap of fringe beside it, under that cut
+    ink[50:53, 103:130] = 28  # a stroke as light, joined to it
+    mask, _, _ = threshold_ink(ink, None, floor=22.0)
+    assert not mask[20:23, 103:108].any(), "the scrap is not added"
+    assert mask[50:53, 106:130].all(), "the light stroke is"
+
+    ink = np.zeros((80, 200), np.uint8)
+    ink[10:70, 100:103] = 250  # a dark pen stroke
+    ink[40:43, 103:190] = 60  # a light printed line joined to it
+    mask, _, _ = threshold_ink(ink, None, floor=22.0)
+    assert mask[10:70, 100:103].all(), "the pen stroke stays"
+    assert not mask[40:43, 110:190].any(), "the light line joined to it goes"
+
+
+def _layout_of(boxes: list[tuple[int, int, int, int]]) -> Layout:
+    """A layout of one line of shapes with these boxes (x, y, w, h), as far as orientation looks."""
+    empty = np.zeros((8, 8), np.uint8)
+    atoms = [Atom((index,), x, y, w, h, w * h) for index, (x, y, w, h) in enumerate(boxes, start=1)]
+    return Layout(RuleRemoval(empty, empty, [], []), find_components(empty), [atoms], [20.0], 20.0)
+
+
+def test_a_page_whose_digits_join_into_columns_upright_may_lay_out_many_more_shapes_sideways() -> None:
+    """A page prepared again sideways that lays out over four times the shapes it did upright is
+    kept upright: a printed sheet with a few numbers takes in its words turned that way (11 shapes
+    upright, 246 sideways). Upright, a sideways sheet ruled in columns lays out a shape a column,
+    each column's digits joined by the rule they stand on; turned, every digit is a shape (a seed-19
+    photo: 20 numbers read as `??` and `?81 11` when it stayed upright). Columns are no compact
+    digits, and do not count as the shapes the page had upright."""
+    words = _layout_of([(40 + 70 * index, 100, 60, 18) for index in range(11)])
+    turned_print = _layout_of([(10 + 8 * index, 50, 6, 18) for index in range(246)])
+    assert _took_in_more(words, turned_print)
+    columns = _layout_of([(40 + 90 * index, 60, 30, 300) for index in range(6)])
+    turned_digits = _layout_of([(10 + 25 * index, 50, 18, 28) for index in range(60)])
+    assert not _took_in_more(columns, turned_digits)
 
 
 def test_a_box_the_threshold_left_as_dashes_is_found_in_the_faint_ink() -> None:
