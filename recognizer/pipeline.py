@@ -120,7 +120,8 @@ MIN_SHAPES_SIDEWAYS_ALONE = 8
 # A page whose lines leave it in doubt is not turned when, prepared again sideways, it lays out
 # more than this many times the shapes it did upright (see _took_in_more). The pages of the seven
 # sets that were judged in doubt with enough shapes upright laid out 1.07 and 1.1 times as many
-# sideways; a page of print with a few numbers, 22 times.
+# sideways; a page of print with a few numbers, 22 times. Not when its shapes upright are columns of
+# digits, each joined by its rule: turned, every digit is a shape.
 SIDEWAYS_MAX_GROWTH = 4.0
 
 # OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.

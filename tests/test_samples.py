@@ -379,8 +379,8 @@ def test_a_sideways_sheet_whose_ruled_columns_join_its_digits_upright_is_turned(
     """A photo, taken sideways without an EXIF tag, of a sheet ruled in columns (made by
     samples/make_samples.py, seed 19). Upright, each column's digits and the rule they stand on
     are one tall shape: the layout is columns, a dozen shapes, and turned the page lays out a
-    shape for every digit. A page prepared again sideways that lays out four times the shapes it
-    did upright is kept upright (a sheet of print takes in its words that way). With a threshold
+    shape for every digit. A page prepared again sideways that lays out over four times the shapes
+    it did upright is kept upright (a sheet of print takes in its words that way). With a threshold
     tried on it that kept its faint strokes a little more whole, its columns joined upright, it
     stayed upright, and its 20 numbers read as `??` and `?81 11`. Columns are no compact digits:
     that guard no longer holds for them."""
