@@ -89,8 +89,8 @@ FAINT_PEAK = 210.0
 # A faint stroke (its component's peak under LOCAL_CUT_BELOW: blurred ink, pencil) is also cut
 # against the darkest ink in the LOCAL_CUT_SIDE-px square around each pixel (2 px each way), where
 # that is under LOCAL_CUT_RATIO of its peak, rather than against the peak: a darker stretch
-# elsewhere in it (a blot, where two strokes cross, a darker line it runs into) no longer leaves
-# its lighter stretches as dashes. Within 2 px of ink that dark, the peak's cut still holds. What
+# elsewhere in it (a blot, where two strokes cross, a line it runs into that is darker but still
+# faint) no longer leaves its lighter stretches as dashes. Within 2 px of ink that dark, the peak's cut still holds. What
 # this cut adds must stretch LOCAL_MIN_EXTENT px or more on its own: the soft fringe it also adds
 # between strokes joined a 7's foot to the 5 beside it (a 2), so gaps shorter than that between
 # dashes stay. Not for darker strokes: the light print joined to a pen digit (the box it is
