@@ -90,14 +90,14 @@ FAINT_PEAK = 210.0
 # against the darkest ink in the LOCAL_CUT_SIDE-px square around each pixel (2 px each way), where
 # that is under LOCAL_CUT_RATIO of its peak, rather than against the peak: a darker stretch
 # elsewhere in it (a blot, where two strokes cross, a line it runs into that is darker but still
-# faint) no longer leaves its lighter stretches as dashes. Within 2 px of ink that dark, the peak's cut still holds. What
-# this cut adds must stretch LOCAL_MIN_EXTENT px or more on its own: the soft fringe it also adds
-# between strokes joined a 7's foot to the 5 beside it (a 2), so gaps shorter than that between
-# dashes stay. Not for darker strokes: the light print joined to a pen digit (the box it is
-# written in, a cheque's security pattern) is shed by the digit's cut on purpose, and measured
-# against itself stayed (boxed photos read at 2.5 times the errors with every stroke cut so); up
-# to a peak of 150, a cheque's waves beside its grey print read as a `27`. Over fifteen sets:
-# 6,336 -> 6,299 errors, 29 pictures better, 9 worse.
+# faint) no longer leaves its lighter stretches as dashes. Within 2 px of ink that dark, the peak's
+# cut still holds. What this cut adds must stretch LOCAL_MIN_EXTENT px or more on its own: the soft
+# fringe it also adds between strokes joined a 7's foot to the 5 beside it (a 2), so gaps shorter
+# than that between dashes stay. Not for darker strokes: the light print joined to a pen digit (the
+# box it is written in, a cheque's security pattern) is shed by the digit's cut on purpose, and
+# measured against itself stayed (boxed photos read at 2.5 times the errors with every stroke cut
+# so); up to a peak of 150, a cheque's waves beside its grey print read as a `27`. Over fifteen
+# sets: 6,336 -> 6,299 errors, 29 pictures better, 9 worse.
 LOCAL_CUT_BELOW = 120.0
 LOCAL_CUT_SIDE = 5
 LOCAL_CUT_RATIO = 0.6
