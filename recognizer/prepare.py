@@ -152,18 +152,24 @@ MAX_DESK_LIGHTNESS = 0.5
 PAPER_MAX_ROUGHNESS = 4.0
 PAPER_MIN_ROUGHNESS = 2.0
 # What a sheet's convex hull adds to the light regions found on it is paper when it is at most
-# this much rougher than the smoothest region (a table's cells, a shadow; a striped cloth is 4x).
+# this much rougher than the smoothest region kept as paper (a table's cells, a shadow; a striped
+# cloth is 4x).
 HULL_MAX_ROUGHNESS = 2.0
 # Or when its smoothest quarter is that smooth and its median at most this many times rougher: paper
 # with a few marks on it (a cheque's boxed fields, white and framed, with their digits, cut off from
-# the cheque by their frames). Blocks of print under a sticky note are 3.8x and more. Errors on both
-# sets: 1,259 -> 1,217 (tiny cheques 109 -> 77: three whose date and amount were not read; 2.0: 1,234,
-# 2.6: 1,215).
-HULL_MARKED_ROUGHNESS = 3.0
+# the cheque by their frames). Errors on both sets: 1,259 -> 1,217 at 3 (tiny cheques 109 -> 77: three
+# whose date and amount were not read; 2.0: 1,234, 2.6: 1,215). Blocks of print under a sticky note
+# measured 3.8x and more then; fields written with large digits measure 3.1-3.8x, and cheques'
+# fields were left out of the paper with their numbers. Errors over sixteen sets, with the rest of
+# the nineteenth revision: 6,641 at 3, 6,617 at 4, 6,611 at 5, 6,635 at 6 (a sideways photo took in
+# the desk beside it, and sticky notes on print read worse).
+HULL_MARKED_ROUGHNESS = 5.0
 # A region under this share of the sheet's lightness, of another colour (chromaticity, b+g+r = 1,
 # summed distance above DESK_COLOUR) and reaching the picture's edge is desk, not the sheet in
-# shadow: a shadow dims paper but keeps its colour.
-DESK_LIGHTNESS = 0.6
+# shadow: a shadow dims paper but keeps its colour. At 0.6, a striped wooden desk 0.61 as light as
+# a sheet in dim light (and 0.15 off its colour) was kept as paper, its lightest stripes passed for
+# the sheet's edge and the page was read sideways: 114 errors, 3 at 0.65 (0.7 the same elsewhere).
+DESK_LIGHTNESS = 0.65
 DESK_COLOUR = 0.08
 # A sticky note on a sheet (see _note_on_sheet): a light region inside the picture whose colour
 # (chromaticity, as above) is at least this far from the sheet's. Yellow, pink, green and blue notes
@@ -705,10 +711,19 @@ def find_paper_and_note(image: Image, thumbnail: Image | None = None) -> PaperFo
         return PaperFound(None, None)
     assert texture is not None  # there is paper, so there were light regions to measure
     lightest = max(light for _, light in kept)
+    # What the hull adds is judged against the paper's own roughness, not a smoother desk's that
+    # was dropped: against a dark wooden desk, a cheque's fields measured against the wood were
+    # turned away and its numbers went unread.
+    # (A region the dotted desk was taken out of is measured again.)
+    roughness_of = {id(region): rough for region, rough, _ in candidates}
+    paper_smoothest = min(
+        roughness_of[id(region)] if id(region) in roughness_of else float(np.median(texture[region]))
+        for region, _ in kept
+    )
     paper = _hulled(
         paper,
         texture,
-        HULL_MAX_ROUGHNESS * max(smoothest, PAPER_MIN_ROUGHNESS),
+        HULL_MAX_ROUGHNESS * max(paper_smoothest, PAPER_MIN_ROUGHNESS),
         sheet_colour,
         _Lightness(lightness, DESK_LIGHTNESS * lightest),
     )

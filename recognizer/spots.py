@@ -21,6 +21,12 @@ __all__ = ["DotPattern", "find_dot_pattern"]
 # DOT_SHARE of its holes of MIN_HOLE_AREA thumbnail px or more.
 MIN_DOTS = 50
 DOT_SHARE = 0.5
+# A strip of dotted cloth beside the sheet holds fewer dots: at least MIN_STRIP_DOTS make a desk
+# when they fill the region as a lattice does, MIN_LATTICE_FILL dots or more to each square of the
+# dot spacing in it (dots on a square lattice: 1, less the ones cut by the region's edge). A scan's
+# specks and loops are scattered: 0.3 in the two scans that 30 dots alone took for a desk.
+MIN_STRIP_DOTS = 20
+MIN_LATTICE_FILL = 0.5
 MIN_HOLE_AREA = 4
 # A dot: a hole within a factor 2 of the holes' median area, filling at least DOT_FILL of its box
 # (a disc fills 0.79, a box's cell 1.0 but comes with print of every size), near square.
@@ -48,7 +54,7 @@ def find_dot_pattern(region: npt.NDArray[np.bool_], filled: npt.NDArray[np.uint8
     heights = stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
     sized = areas >= MIN_HOLE_AREA
     sized[0] = False  # the background
-    if np.count_nonzero(sized) < MIN_DOTS:
+    if np.count_nonzero(sized) < MIN_STRIP_DOTS:
         return None
     middle = float(np.median(areas[sized]))
     aspect = widths / heights
@@ -61,9 +67,11 @@ def find_dot_pattern(region: npt.NDArray[np.bool_], filled: npt.NDArray[np.uint8
         & (aspect <= DOT_MAX_ASPECT)
     )
     count = int(np.count_nonzero(dots))
-    if count < MIN_DOTS or count < DOT_SHARE * np.count_nonzero(sized):
+    if count < MIN_STRIP_DOTS or count < DOT_SHARE * np.count_nonzero(sized):
         return None
     spacing = _spacing(np.asarray(centroids[dots], np.float64))
+    if count < MIN_DOTS and count * spacing**2 < MIN_LATTICE_FILL * np.count_nonzero(filled):
+        return None
     # Grown by the spacing, the dots cover the desk between them; the sheet, clear of dots, stays.
     size = max(3, int(round(spacing)) | 1)
     grown = cv2.dilate(dots[labels].astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))

@@ -32,6 +32,7 @@ from recognizer.segment import (
     lone_stroke_height,
 )
 from recognizer.service.run import live_recognizer_options
+from recognizer.spots import find_dot_pattern
 from tests.conftest import DATA, numbers_read
 
 PAGE_WIDTH, PAGE_HEIGHT = 1000, 600
@@ -1175,6 +1176,36 @@ def test_a_sheet_lying_on_a_dotted_desk_is_found(clear_digits: dict[int, list[np
     rim = cv2.dilate(sheet.astype(np.uint8), np.ones((81, 81), np.uint8)) > 0
     assert not (paper[~rim] > 0).any()
     assert (paper[~sheet] > 0).mean() <= 0.025
+
+
+def holes_at(centres: list[tuple[int, int]], shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """A light region (thumbnail-sized) with a round hole of radius 4 at each centre, and the region filled."""
+    holes = np.zeros(shape, np.uint8)
+    for x, y in centres:
+        cv2.circle(holes, (x, y), 4, 255, -1)
+    return holes == 0, np.full(shape, 255, np.uint8)
+
+
+def test_a_strip_of_dotted_cloth_is_a_desk_and_as_many_scattered_marks_are_not() -> None:
+    """A strip of polka-dot cloth beside a sheet shows a few dozen dots (35 in a photo whose sheet
+    was then taken for a desk and read as one `1`), under the 50 that a region needed to show.
+    So few count when they fill the strip as a lattice does; as many round marks scattered over a
+    larger region (a scan's specks, written 0s) do not."""
+    strip = [(6 + 12 * column, 6 + 12 * row) for row in range(9) for column in range(4)]
+    region, filled = holes_at(strip, (108, 48))
+    pattern = find_dot_pattern(region, filled)
+    assert pattern is not None
+    assert pattern.spacing == pytest.approx(12.0, abs=0.5)
+    assert pattern.cover[region].mean() > 0.9, "the dots grown by their spacing cover the strip"
+
+    rng = np.random.default_rng(0)
+    scattered: list[tuple[int, int]] = []
+    while len(scattered) < len(strip):
+        x, y = (int(value) for value in rng.integers(8, 232, 2))
+        if all((x - other_x) ** 2 + (y - other_y) ** 2 >= 16**2 for other_x, other_y in scattered):
+            scattered.append((x, y))
+    region, filled = holes_at(scattered, (240, 240))
+    assert find_dot_pattern(region, filled) is None
 
 
 def on_noisy_brown_desk(sheet: np.ndarray, seed: int) -> np.ndarray:
