@@ -17,14 +17,17 @@ import numpy.typing as npt
 
 __all__ = ["DotPattern", "find_dot_pattern"]
 
-# A region is dotted when it holds at least MIN_DOTS holes that are dots, and they are at least
-# DOT_SHARE of its holes of MIN_HOLE_AREA thumbnail px or more.
+# A region is dotted when it holds at least MIN_DOTS holes that are dots (or MIN_STRIP_DOTS, below),
+# and they are at least DOT_SHARE of its holes of MIN_HOLE_AREA thumbnail px or more.
 MIN_DOTS = 50
 DOT_SHARE = 0.5
 # A strip of dotted cloth beside the sheet holds fewer dots: at least MIN_STRIP_DOTS make a desk
 # when they fill the region as a lattice does, MIN_LATTICE_FILL dots or more to each square of the
-# dot spacing in it (dots on a square lattice: 1, less the ones cut by the region's edge). A scan's
-# specks and loops are scattered: 0.3 in the two scans that 30 dots alone took for a desk.
+# dot spacing in it. Dots on a square lattice give 1 (a hexagonal one 1.15), less the dots the
+# region's edge cuts and any part of the region without dots: 0.68 for a strip of 35 dots that came
+# with a strip of the sheet's margin. So a strip joined to a whole sheet, about twice its size or
+# more, is not told this way. A scan's specks and loops are scattered: 0.3 in the two scans that 30
+# dots alone took for a desk.
 MIN_STRIP_DOTS = 20
 MIN_LATTICE_FILL = 0.5
 MIN_HOLE_AREA = 4

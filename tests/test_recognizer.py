@@ -1197,6 +1197,11 @@ def test_a_strip_of_dotted_cloth_is_a_desk_and_as_many_scattered_marks_are_not()
     assert pattern is not None
     assert pattern.spacing == pytest.approx(12.0, abs=0.5)
     assert pattern.cover[region].mean() > 0.9, "the dots grown by their spacing cover the strip"
+    # With a plain strip of the sheet's margin half as wide beside it, as in that photo.
+    region, filled = holes_at(strip, (108, 72))
+    pattern = find_dot_pattern(region, filled)
+    assert pattern is not None
+    assert not pattern.cover[:, 60:].any(), "the margin clear of the dots is left to the sheet"
 
     rng = np.random.default_rng(0)
     scattered: list[tuple[int, int]] = []
@@ -1272,15 +1277,15 @@ def test_faint_digits_beside_a_brown_desk_as_rough_as_the_sheet(
 
 def on_grained_wood(sheet: np.ndarray, seed: int) -> np.ndarray:
     """A noisy photo of ``sheet``, as buff paper, lying on mid-brown wood whose grain runs down the
-    picture (left: 0.63 as light as the sheet and 3 times rougher) beside a dark desk (right)."""
+    picture (left: 0.68 as light as the sheet and 4 times rougher) beside a dark desk (right)."""
     rng = np.random.default_rng(seed)
     height, width = sheet.shape
     wood_width = int(width * 1.6)
     photo = np.empty((height, wood_width + width // 2, 3), np.float32)
     photo[:] = (30, 35, 40)  # BGR
     wood = np.empty((height, wood_width, 3), np.float32)
-    wood[:] = (100, 135, 170)
-    draw_grain(wood, rng, wood_width // 2, (70.0, 100.0, 130.0))
+    wood[:] = (110, 148, 187)
+    draw_grain(wood, rng, wood_width // 2, (76.0, 110.0, 143.0))
     photo[:, :wood_width] = cv2.GaussianBlur(wood, (0, 0), 2.0)
     buff = np.array((185, 215, 230), np.float32) / 245.0
     photo[:, wood_width - width : wood_width] = sheet[:, :, None] * buff
@@ -1292,8 +1297,9 @@ def on_grained_wood(sheet: np.ndarray, seed: int) -> np.ndarray:
 def test_the_grain_of_wood_nearly_as_light_as_the_sheet_is_not_taken_for_paper(
     recognizer: Recognizer, clear_digits: dict[int, list[np.ndarray]], seed: int
 ) -> None:
-    """Mid-brown wood a little lighter than DESK_LIGHTNESS of a buff sheet passed for paper, and its
-    grain read as 1s: wood is of another colour than the sheet and far rougher, so it is desk."""
+    """Mid-brown wood lighter than DESK_LIGHTNESS of a buff sheet passed for paper, and its grain
+    read as 1s: wood is of another colour than the sheet and far rougher, so it is desk (without
+    DESK_ROUGHNESS, the wood is taken in)."""
     page, _ = page_with(["4096", "317"], clear_digits, seed=seed)
     photo = on_grained_wood(page, seed)
     paper = paper_in_photo(photo)
