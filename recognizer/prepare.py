@@ -170,7 +170,7 @@ HULL_MARKED_ROUGHNESS = 5.0
 # summed distance above DESK_COLOUR) and reaching the picture's edge is desk, not the sheet in
 # shadow: a shadow dims paper but keeps its colour. At 0.6, a striped wooden desk 0.61 as light as
 # a sheet in dim light (and 0.15 off its colour) was kept as paper, its lightest stripes passed for
-# the sheet's edge and the page was read sideways: 114 errors, 3 at 0.65 (0.7 the same elsewhere).
+# the sheet's edge and the page was read sideways: 114 errors, 3 at 0.65 (0.7: 3 more errors elsewhere).
 DESK_LIGHTNESS = 0.65
 DESK_COLOUR = 0.08
 # A sticky note on a sheet (see _note_on_sheet): a light region inside the picture whose colour
