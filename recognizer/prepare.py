@@ -692,9 +692,13 @@ def find_paper_and_note(image: Image, thumbnail: Image | None = None) -> PaperFo
     # A light desk (pale wood) can be as bright and, at thumbnail size, as smooth as the sheet,
     # but its grain is much rougher than paper at a finer scale. Camera noise, print and
     # security patterns roughen the sheet too, so the bar is relative to the smoothest region.
+    # A desk lies around what is on it and reaches the picture's edge: a region inside the picture
+    # is kept however rough. A grey cheque filling the picture inside a thin white margin, its
+    # security print just over PAPER_MAX_ROUGHNESS times rougher than the margin (32.5 against 8),
+    # was dropped: the margin alone was kept as the paper, and nothing was read.
     smoothest = min((roughness for _, roughness, _ in candidates), default=0.0)
     bar = PAPER_MAX_ROUGHNESS * max(smoothest, PAPER_MIN_ROUGHNESS)
-    smooth_enough = [candidate for candidate in candidates if candidate[1] <= bar]
+    smooth_enough = [candidate for candidate in candidates if candidate[1] <= bar or not _reaches_edge(candidate[0])]
     kept = [(region, light) for region, _, light in smooth_enough]
     # Desk and hull alike are told from the sheet by its colour, where the picture has colour.
     sheet_colour = _sheet_colour(thumb, kept) if thumb.ndim == 3 and kept else None
