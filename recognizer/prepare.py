@@ -157,9 +157,9 @@ PAPER_MIN_ROUGHNESS = 2.0
 HULL_MAX_ROUGHNESS = 2.0
 # Or when its smoothest quarter is that smooth and its median at most this many times rougher: paper
 # with a few marks on it (a cheque's boxed fields, white and framed, with their digits, cut off from
-# the cheque by their frames). Errors on both sets: 1,259 -> 1,217 at 3 (tiny cheques 109 -> 77: three
-# whose date and amount were not read; 2.0: 1,234, 2.6: 1,215). Blocks of print under a sticky note
-# measured 3.8x and more then; a note on a sheet is now read alone. Errors over sixteen sets, with
+# the cheque by their frames). Errors on both sets: 1,259 -> 1,217 at 3 (tiny cheques 109 -> 77:
+# three whose date and amount were not read; 2.0: 1,234, 2.6: 1,215). Blocks of print under a sticky
+# note measured 3.8x and more then; a note on a sheet is now read alone. Errors over sixteen sets, with
 # the rest of the nineteenth revision: 6,641 at 3, 6,617 at 4, 6,611 at 5, 6,635 at 6 (a sideways
 # photo took in the desk beside it, and sticky notes on print read worse). From 3 to 5, three
 # photos read better, one of them by 14 errors (numbers at angles whose rows ran into each other
@@ -170,7 +170,8 @@ HULL_MARKED_ROUGHNESS = 5.0
 # summed distance above DESK_COLOUR) and reaching the picture's edge is desk, not the sheet in
 # shadow: a shadow dims paper but keeps its colour. At 0.6, a striped wooden desk 0.61 as light as
 # a sheet in dim light (and 0.15 off its colour) was kept as paper, its lightest stripes passed for
-# the sheet's edge and the page was read sideways: 114 errors, 3 at 0.65 (0.7: 3 more errors elsewhere).
+# the sheet's edge and the page was read sideways: 114 errors, 3 at 0.65 (0.7: 3 more errors
+# elsewhere).
 DESK_LIGHTNESS = 0.65
 DESK_COLOUR = 0.08
 # A sticky note on a sheet (see _note_on_sheet): a light region inside the picture whose colour
@@ -484,9 +485,9 @@ def _hulled(
     to fill. What the hull adds there is as smooth as the paper (cells, mostly blank; a shadow).
     So are a cheque's boxed fields, which their frames cut off from the rest of the cheque: white
     and mostly smooth, with a few digits in them, and so is a strip of the sheet along the
-    picture's edge with a printed title in it. What it adds between a sheet and a striped cloth or another sheet is
-    rougher and stays out, and most of what it adds over the blocks of print a sticky note lies on
-    (which matters less now that a note on a sheet is read alone).
+    picture's edge with a printed title in it. What it adds between a sheet and a striped cloth or
+    another sheet is rougher and stays out, and most of what it adds over the blocks of print a
+    sticky note lies on (which matters less now that a note on a sheet is read alone).
     """
     contours, _ = cv2.findContours(paper, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     hulled = paper.copy()
