@@ -9,13 +9,14 @@ where a sheet's holes are its writing and print, of every size and shape.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DotPattern", "find_dot_pattern"]
+__all__ = ["DotPattern", "find_dot_pattern", "hidden_dots"]
 
 # A region is dotted when it holds at least MIN_DOTS holes that are dots (or MIN_STRIP_DOTS, below),
 # and they are at least DOT_SHARE of its holes of MIN_HOLE_AREA thumbnail px or more.
@@ -38,6 +39,14 @@ DOT_MAX_ASPECT = 1.5
 # The spacing is measured from at most this many dots to all of them (a distance matrix of a
 # few thousand dots squared would be hundreds of MB).
 SPACING_SAMPLE = 300
+# Where the sheet lies on the desk it hides the dots under it, and cuts those along its edge: the
+# visible part of a cut dot is a short thick stroke, read as a 1 (see hidden_dots). A dot's
+# neighbours lie between NEIGHBOUR_NEAREST and NEIGHBOUR_FURTHEST spacings from it (a square
+# lattice's diagonal neighbours at 1.41), and a lattice point is hidden when no dot lies within
+# HIDDEN_CLEAR spacings of it.
+NEIGHBOUR_NEAREST = 0.6
+NEIGHBOUR_FURTHEST = 1.5
+HIDDEN_CLEAR = 0.5
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,9 @@ class DotPattern:
     cover: npt.NDArray[np.bool_]
     # Median distance from a dot's centre to the nearest other dot's, in the region's pixels.
     spacing: float
+    # The dots' centres (x, y) and their median diameter, in the region's pixels.
+    centres: npt.NDArray[np.float64]
+    diameter: float
 
 
 def find_dot_pattern(region: npt.NDArray[np.bool_], filled: npt.NDArray[np.uint8]) -> DotPattern | None:
@@ -72,13 +84,14 @@ def find_dot_pattern(region: npt.NDArray[np.bool_], filled: npt.NDArray[np.uint8
     count = int(np.count_nonzero(dots))
     if count < MIN_STRIP_DOTS or count < DOT_SHARE * np.count_nonzero(sized):
         return None
-    spacing = _spacing(np.asarray(centroids[dots], np.float64))
+    centres = np.asarray(centroids[dots], np.float64)
+    spacing = _spacing(centres)
     if count < MIN_DOTS and count * spacing**2 < MIN_LATTICE_FILL * np.count_nonzero(filled):
         return None
     # Grown by the spacing, the dots cover the desk between them; the sheet, clear of dots, stays.
     size = max(3, int(round(spacing)) | 1)
     grown = cv2.dilate(dots[labels].astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
-    return DotPattern(cover=grown > 0, spacing=spacing)
+    return DotPattern(cover=grown > 0, spacing=spacing, centres=centres, diameter=2.0 * math.sqrt(middle / math.pi))
 
 
 def _spacing(centres: npt.NDArray[np.float64]) -> float:
@@ -89,3 +102,42 @@ def _spacing(centres: npt.NDArray[np.float64]) -> float:
     # Each sampled dot's distance to itself is 0: the nearest other dot is the second smallest.
     nearest = np.partition(distances, 1, axis=1)[:, 1]
     return float(np.median(nearest))
+
+
+def hidden_dots(pattern: DotPattern, sheet: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    """The lattice points next to the dots along ``sheet`` (a mask of the region's size) where the
+    lattice goes on under the sheet but shows no dot: the centres (x, y) of the dots the sheet
+    hides or cuts.
+
+    Each dot within a spacing of the sheet is stepped on by the offset from each of its neighbours
+    to it (the lattice continues in a straight line); a point no dot lies near is hidden.
+    """
+    spacing = pattern.spacing
+    rows, cols = sheet.shape
+    size = max(3, 2 * int(round(spacing)) + 1)
+    beside = cv2.dilate(sheet.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))) > 0
+    centres = pattern.centres
+    x = np.clip(np.round(centres[:, 0]).astype(np.int64), 0, cols - 1)
+    y = np.clip(np.round(centres[:, 1]).astype(np.int64), 0, rows - 1)
+    # Each dot's number at its centre: a dot's neighbours are looked up in a window around it.
+    numbered = np.zeros((rows, cols), np.int32)
+    numbered[y, x] = np.arange(1, len(centres) + 1, dtype=np.int32)
+    reach = int(math.ceil(NEIGHBOUR_FURTHEST * spacing))
+    steps = []
+    for index in np.flatnonzero(beside[y, x]).tolist():
+        top, left = max(0, y[index] - reach), max(0, x[index] - reach)
+        window = numbered[top : y[index] + reach + 1, left : x[index] + reach + 1]
+        neighbours = window[window > 0] - 1
+        offsets = centres[index] - centres[neighbours]
+        distances = np.sqrt((offsets**2).sum(axis=1))
+        near = (distances >= NEIGHBOUR_NEAREST * spacing) & (distances <= NEIGHBOUR_FURTHEST * spacing)
+        steps.append(centres[index] + offsets[near])
+    if not steps:
+        return np.zeros((0, 2))
+    points = np.concatenate(steps)
+    inside = (points[:, 0] >= 0) & (points[:, 0] <= cols - 1) & (points[:, 1] >= 0) & (points[:, 1] <= rows - 1)
+    points = points[inside]
+    # Distance from every pixel to the nearest dot's centre.
+    clear = cv2.distanceTransform((numbered == 0).astype(np.uint8), cv2.DIST_L2, 3)
+    nearest = clear[np.round(points[:, 1]).astype(np.int64), np.round(points[:, 0]).astype(np.int64)]
+    return np.unique(np.round(points[nearest > HIDDEN_CLEAR * spacing], 1), axis=0)

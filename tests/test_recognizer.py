@@ -14,6 +14,7 @@ from recognizer.inputs import decode_image_bytes
 from recognizer.pipeline import Layout, Recognizer, _took_in_more, lay_out_lines, orientation_score
 from recognizer.prepare import (
     MIN_INK,
+    _drop_blobs,
     _sheet_colour,
     find_paper,
     measure_digit_height,
@@ -32,7 +33,7 @@ from recognizer.segment import (
     lone_stroke_height,
 )
 from recognizer.service.run import live_recognizer_options
-from recognizer.spots import find_dot_pattern
+from recognizer.spots import find_dot_pattern, hidden_dots
 from tests.conftest import DATA, numbers_read
 
 PAGE_WIDTH, PAGE_HEIGHT = 1000, 600
@@ -1213,6 +1214,24 @@ def test_a_strip_of_dotted_cloth_is_a_desk_and_as_many_scattered_marks_are_not()
     assert find_dot_pattern(region, filled) is None
 
 
+def test_the_dots_a_sheet_hides_or_cuts_are_found_where_the_lattice_runs_under_it() -> None:
+    """A dotted desk (dots 12 px apart) with a sheet over its right part: the sheet's left edge,
+    at x = 62, cuts the column of dots at x = 66 and hides those beyond. The lattice points next to
+    the visible dots, where no dot shows, are that column; no visible dot is among them."""
+    visible = [(6 + 12 * column, 6 + 12 * row) for row in range(10) for column in range(5)]
+    region, filled = holes_at(visible, (120, 160))
+    region[:, 62:] = True  # the sheet, where only the writing would make holes
+    pattern = find_dot_pattern(region, filled)
+    assert pattern is not None
+    assert pattern.diameter == pytest.approx(8.0, abs=1.0)
+    sheet = np.zeros(region.shape, bool)
+    sheet[:, 62:] = True
+    hidden = hidden_dots(pattern, sheet)
+    assert len(hidden) >= 8
+    assert np.allclose(hidden[:, 0], 66.0, atol=1.0), hidden
+    assert set(np.round(hidden[:, 1]).astype(int)) <= {6 + 12 * row for row in range(10)}
+
+
 def on_noisy_brown_desk(sheet: np.ndarray, seed: int) -> np.ndarray:
     """A noisy webcam picture of ``sheet`` on a brown desk a little under half as light as the sheet,
     its fine grain (every third row darker) smooth at a thumbnail's scale."""
@@ -1789,3 +1808,30 @@ def test_a_sheets_colour_is_told_for_many_pieces_at_once_as_for_each_alone() -> 
     alone = [sheet.of_region(labels == index) for index in range(1, 30)]
     assert together[1:].tolist() == alone
     assert any(alone) and not all(alone)
+
+
+def test_on_a_photo_a_band_far_thicker_than_the_writing_goes_and_a_blot_on_a_rule_stays() -> None:
+    """A striped cloth's band cut off by the paper's edge is wide for its length, too thin for its
+    size to be a blob, but five times thicker than the writing's strokes and that thick throughout:
+    on a photo it is the desk's. A blot on a rule is as thick, but the rule and the digits standing
+    on it are not, so the shape stays. On a scan, whose thin print sets the typical stroke, the band
+    is left to the later stages."""
+    mask = np.zeros((300, 700), np.uint8)
+    for index in range(8):  # a row of 1s and 0s written with a 4 px pen
+        x = 40 + 45 * index
+        if index % 2:
+            cv2.line(mask, (x, 40), (x + 6, 80), 255, 4)
+        else:
+            cv2.ellipse(mask, (x + 10, 60), (10, 20), 0, 0, 360, 255, 4)
+    cv2.line(mask, (40, 200), (600, 200), 255, 3)  # a rule with 1s standing on it
+    for index in range(4):
+        x = 60 + 60 * index
+        cv2.line(mask, (x, 165), (x + 5, 200), 255, 4)
+    cv2.circle(mask, (300, 195), 10, 255, -1)  # a blot on the rule
+    cv2.fillPoly(mask, [np.array([[560, 20], [640, 20], [680, 60], [600, 60]], np.int32)], 255)  # the band
+
+    photo = _drop_blobs(mask, photo=True).mask
+    assert photo[40, 620] == 0, "the band stayed"
+    assert photo[195, 300] > 0 and photo[200, 500] > 0 and photo[185, 243] > 0, "the blot's line went"
+    assert photo[60, 40] > 0 and photo[60, 88] > 0, "a digit went"
+    assert _drop_blobs(mask, photo=False).mask[40, 620] > 0

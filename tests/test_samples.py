@@ -462,3 +462,40 @@ def test_a_cheque_filling_the_picture_inside_a_thin_margin_is_read(recognizer: R
     region inside the picture is kept however rough."""
     reading, _ = _read_test_picture(recognizer, "cheque_filling_the_picture")
     assert reading.number_texts == [["02012023"], ["981923"]], reading.text
+
+
+def test_a_striped_cloths_bands_taken_in_with_a_webcams_card_are_not_read(recognizer: Recognizer) -> None:
+    """A blurred, noisy 1280x720 webcam frame of a card on a cloth with broad green stripes (seed
+    71). The paper found takes in the cloth's corner above the card, and its bands, cut off where
+    the paper ends, are short and wide: too thin for their size to be blobs, too few and too short
+    to be found as stripes. They set the rows askew: `859432199` read as `2199`, `7192` and `4 0`
+    (16 errors). On a photo, a shape over 2.5 times thicker than the picture's typical stroke, and
+    that thick through most of it, is a desk's band."""
+    reading, score = _read_test_picture(recognizer, "webcam_card_on_green_striped_cloth")
+    assert reading.number_texts[1:] == [["4792", "8", "34"], ["51", "788", "7"]], reading.text
+    assert score.character_errors <= 2, reading.text
+
+
+def test_numbers_in_a_hard_shadow_across_a_ruled_sheet_are_read(recognizer: Recognizer) -> None:
+    """A 1600x1200 photo of a ruled sheet on a striped cloth, a hand's hard shadow across its
+    lower left (seed 71). The rules cut the shadowed part of the sheet into strips, each too small
+    to count as paper, so the paper ended at the shadow and the numbers in it were cut off or lost
+    (`88`, `1267`, `84607014`). Strips of one lightness and colour that only thin cuts part are one
+    region. (Rows here still break up: the sheet's red margin, taken in with the shadow, reads as
+    1s where the threshold breaks it into dashes.)"""
+    reading, _ = _read_test_picture(recognizer, "ruled_sheet_in_a_hard_shadow")
+    numbers = {number for line in reading.number_texts for number in line}
+    assert {"88", "1267", "84607014"} <= numbers, reading.text
+
+
+def test_the_dots_a_sheet_cuts_on_a_dotted_cloth_are_not_read_as_1s(recognizer: Recognizer) -> None:
+    """A 1600x1200 photo of a sheet on a cloth with green polka dots (seed 71). Between its dots
+    the cloth is as light as the sheet, so the paper found takes in a strip of it along the sheet,
+    and there the dots that the sheet's edge cuts showed as short thick strokes: five read as `1`s
+    beside the rows (13 errors). The dots' lattice, run on under the sheet, says where they are."""
+    reading, score = _read_test_picture(recognizer, "sheet_on_dotted_cloth_cutting_its_dots")
+    numbers = [number for line in reading.number_texts for number in line]
+    assert "1" not in numbers, reading.text
+    assert score.truth_numbers == 13
+    assert score.matched_numbers >= 7, reading.text
+    assert score.character_errors <= 9, reading.text
