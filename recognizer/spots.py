@@ -47,6 +47,8 @@ SPACING_SAMPLE = 300
 NEIGHBOUR_NEAREST = 0.6
 NEIGHBOUR_FURTHEST = 1.5
 HIDDEN_CLEAR = 0.5
+# Points stepped to within about this many spacings of one another are one.
+HIDDEN_MERGE = 0.25
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ class DotPattern:
     cover: npt.NDArray[np.bool_]
     # Median distance from a dot's centre to the nearest other dot's, in the region's pixels.
     spacing: float
-    # The dots' centres (x, y) and their median diameter, in the region's pixels.
+    # The dots' centres (x, y), and the diameter of a disc of the holes' median area (most holes
+    # are dots), in the region's pixels.
     centres: npt.NDArray[np.float64]
     diameter: float
 
@@ -140,4 +143,8 @@ def hidden_dots(pattern: DotPattern, sheet: npt.NDArray[np.bool_]) -> npt.NDArra
     # Distance from every pixel to the nearest dot's centre.
     clear = cv2.distanceTransform((numbered == 0).astype(np.uint8), cv2.DIST_L2, 3)
     nearest = clear[np.round(points[:, 1]).astype(np.int64), np.round(points[:, 0]).astype(np.int64)]
-    return np.unique(np.round(points[nearest > HIDDEN_CLEAR * spacing], 1), axis=0)
+    hidden = points[nearest > HIDDEN_CLEAR * spacing]
+    # A point is stepped to from several neighbours, a little apart: one of each is kept.
+    _, first = np.unique(np.round(hidden / (HIDDEN_MERGE * spacing)), axis=0, return_index=True)
+    merged: npt.NDArray[np.float64] = hidden[np.sort(first)]
+    return merged

@@ -14,8 +14,10 @@ from recognizer.inputs import decode_image_bytes
 from recognizer.pipeline import Layout, Recognizer, _took_in_more, lay_out_lines, orientation_score
 from recognizer.prepare import (
     MIN_INK,
+    CutDots,
     _drop_blobs,
     _sheet_colour,
+    _without_cut_dots,
     find_paper,
     measure_digit_height,
     prepare,
@@ -1230,6 +1232,27 @@ def test_the_dots_a_sheet_hides_or_cuts_are_found_where_the_lattice_runs_under_i
     assert len(hidden) >= 8
     assert np.allclose(hidden[:, 0], 66.0, atol=1.0), hidden
     assert set(np.round(hidden[:, 1]).astype(int)) <= {6 + 12 * row for row in range(10)}
+
+
+def test_what_shows_of_a_cut_dot_goes_from_a_mask_at_another_scale_and_a_stroke_there_stays() -> None:
+    """A dot the sheet cuts, found at (40, 30) on a 160x100 thumbnail (dots 8 px across), and a mask
+    at 2.5 times that size whose ink starts away from its corner. The solid segment of a disc
+    centred there goes; a thin stroke just as near it stays (it fills little of its box), and so
+    does a solid bar far from every cut dot."""
+    mask = np.zeros((250, 400), np.uint8)
+    segment = np.zeros_like(mask)
+    cv2.circle(segment, (100, 75), 10, 255, -1)
+    segment[:, 96:] = 0  # the sheet's edge cuts the dot: a segment of it shows, too thin to be a blob
+    mask |= segment
+    cv2.line(mask, (100, 64), (105, 86), 255, 2)  # a thin stroke as near the dot's centre
+    cv2.rectangle(mask, (297, 190), (302, 210), 255, -1)  # a solid bar far from it
+    unblobbed = _drop_blobs(mask)
+    assert unblobbed.origin != (0, 0)
+    cleared = _without_cut_dots(unblobbed, CutDots(np.array([[40.0, 30.0]]), 8.0, (100, 160))).mask
+    assert unblobbed.mask[75, 93] > 0
+    assert cleared[75, 93] == 0, "the cut dot stayed"
+    assert cleared[75, 102] > 0, "the stroke went"
+    assert cleared[200, 300] > 0, "the far bar went"
 
 
 def on_noisy_brown_desk(sheet: np.ndarray, seed: int) -> np.ndarray:
