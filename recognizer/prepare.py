@@ -285,16 +285,19 @@ class _SheetColour:
         (``piece_of``: their labels) are of the sheet's colour: what :meth:`of_region` says of each
         piece, from one pass over the pixels (a photo's hull adds dozens of pieces, and a pass per
         piece cost a millisecond a photo)."""
-        colours = self.thumb[in_piece]
-        pixels = np.bincount(piece_of, minlength=count).astype(np.float64)
-        # Summed as cv2.mean sums (exactly: whole numbers) and scaled as it scales, by one over the
-        # piece's pixel count.
-        sums = np.stack(
-            [np.bincount(piece_of, weights=colours[:, channel], minlength=count) for channel in range(3)], axis=1
-        )
-        means = sums * np.where(pixels > 0, 1.0 / np.maximum(pixels, 1.0), 0.0)[:, None]
-        chromaticity = means / np.maximum(means.sum(axis=1), 1.0)[:, None]
+        chromaticity = _chromaticities(self.thumb[in_piece], piece_of, count)
         return np.asarray(np.abs(chromaticity - self.colour).sum(axis=1) <= DESK_COLOUR)
+
+
+def _chromaticities(colours: npt.NDArray[Any], labels: npt.NDArray[np.int32], count: int) -> npt.NDArray[np.float64]:
+    """For each label 0..count-1, what :func:`_chromaticity` says of the pixels of that label
+    (``colours``: their BGR values, ``labels``: their labels), from one pass over the pixels."""
+    pixels = np.bincount(labels, minlength=count).astype(np.float64)
+    # Summed as cv2.mean sums (exactly: whole numbers) and scaled as it scales, by one over the
+    # piece's pixel count.
+    sums = np.stack([np.bincount(labels, weights=colours[:, channel], minlength=count) for channel in range(3)], axis=1)
+    means = sums * np.where(pixels > 0, 1.0 / np.maximum(pixels, 1.0), 0.0)[:, None]
+    return np.asarray(means / np.maximum(means.sum(axis=1), 1.0)[:, None], np.float64)
 
 
 def warm_up() -> None:
@@ -807,14 +810,15 @@ def _ruled_strips(
     sizes = stats[:, cv2.CC_STAT_AREA]
     summed = np.bincount(labels.ravel(), weights=lightness.ravel().astype(np.float64), minlength=len(sizes))
     lights = summed / np.maximum(sizes, 1)
-    pieces = [
-        index
-        for index in range(1, len(sizes))
-        if STRIP_MIN_SHARE * area <= sizes[index] < PAPER_MIN_SHARE * area and lights[index] >= least
-    ]
+    pieces = np.flatnonzero((sizes >= STRIP_MIN_SHARE * area) & (sizes < PAPER_MIN_SHARE * area) & (lights >= least))
+    pieces = pieces[pieces > 0].tolist()
     if len(pieces) < 2:
         return []
-    colours = {index: _chromaticity(thumb, labels == index) if thumb.ndim == 3 else np.zeros(3) for index in pieces}
+    # Every label's colour from one pass over the thumbnail (a pass per piece cost up to ~20 ms).
+    if thumb.ndim == 3:
+        colours = _chromaticities(thumb.reshape(-1, 3), labels.ravel(), len(sizes))
+    else:
+        colours = np.zeros((len(sizes), 3))
     group_of = {index: index for index in pieces}
 
     def root(index: int) -> int:
