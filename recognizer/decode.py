@@ -101,23 +101,23 @@ MIN_WORD_LENGTH = 3
 # digit") and misread a broken digit's pieces, and what the string model reads unsurely is
 # better left to the cuts.
 STRING_MIN_MEAN = 0.85
-# A run is also read with its ink scaled as if the line were STRING_SCALES of its height (its
-# digits drawn larger), and the surest of the readings, on average, is the string model's, when it
-# is STRING_SCALE_MARGIN surer than the one at the line's height. A line's height is measured on
-# its shapes, and a shape of digits written fast and joined, each leaning and reaching into the
-# next, stands taller than one digit: at the line's height, such digits were drawn smaller than
-# the model learned them, and read as fewer (seed 53: 71381753 as `?5753`, 46267485073 as
-# `6268073`). Errors over nineteen sets: 7,800 -> 7,533 (357 pictures better by 548, 231 worse by
-# 281; touching digits 1,001 -> 801). Scaled by 0.85 alone, read that way always: touching digits
-# 928 (against 769 for these scales without the margin). No margin: 7,545; 0.015: 7,535; scales
-# 0.8, 0.85 and 0.9: 7,544; 0.75, 0.85 and 0.95: 7,646; runs of two digits or more only: 7,538;
-# only runs whose reading at the line's height is sure enough to replace the cuts' (so that the
-# cuts' reading stays wherever it stood): 7,666. A run is dropped as no number
-# (STRING_MIN_DENSITY, _joined_up_writing) on its reading at the line's height: judged on the
-# surest reading, a cheque's signature read surer at another scale and passed for a number (tiny
-# cheques 329 -> 617, without the margin). A run read at 0.97 or surer on average is not read
-# again: no reading can then be STRING_SCALE_MARGIN surer. The cost: the string model takes 5.3 ->
-# 9.8 ms of CPU a sample photo, 4.0 -> 7.1 ms a page.
+# A run is also read with its ink scaled as if the line were STRING_SCALES of its height (its digits
+# drawn larger), and each scale's reading in turn replaces the string model's reading when it is, on
+# average, STRING_SCALE_MARGIN surer than the surest so far (the one at the line's height, or at an
+# earlier scale). A line's height is measured on its shapes, and a shape of digits written fast and
+# joined, each leaning and reaching into the next, stands taller than one digit: at the line's
+# height, such digits were drawn smaller than the model learned them, and read as fewer (seed 53:
+# 71381753 as `?5753`, 46267485073 as `6268073`). Errors over nineteen sets: 7,800 -> 7,533 (357
+# pictures better by 548, 231 worse by 281; touching digits 1,001 -> 801). On the touching pictures
+# alone, as first written (no margin, and a run judged a number on its surest reading): scaled by
+# 0.85 always, 928 errors against 769. No margin: 7,545; 0.015: 7,535; scales 0.8, 0.85 and 0.9:
+# 7,544; 0.75, 0.85 and 0.95: 7,646; runs of two digits or more only: 7,538; only runs whose reading
+# at the line's height is sure enough to replace the cuts' (so that the cuts' reading stays wherever
+# it stood): 7,666. A run is dropped as no number (STRING_MIN_DENSITY, _joined_up_writing) on its
+# reading at the line's height: judged on the surest reading, a cheque's signature read surer at
+# another scale and passed for a number (tiny cheques 329 -> 617, without the margin). A run read at
+# 0.97 or surer on average is not read again: no reading can then be STRING_SCALE_MARGIN surer. The
+# cost: the string model takes 5.3 -> 9.8 ms of CPU a sample photo, 4.0 -> 7.1 ms a page.
 STRING_SCALES = (0.8, 0.9)
 STRING_SCALE_MARGIN = 0.03
 # Where the cuts are kept (the string model unsure on average) and both read as many digits, a digit
@@ -666,9 +666,11 @@ def decode_lines(
         lines_read = _assembled(lines, line_heights, components, runs, cut_readings, cut_readings, results, rejected)
         return DecodedPage(lines_read, lines_read)
     plain, rescaled = _read_strings(strings, runs, cut_readings)
+    plain_lines = _assembled(lines, line_heights, components, runs, plain, cut_readings, results, rejected)
+    if rescaled is plain:
+        return DecodedPage(plain_lines, plain_lines)
     return DecodedPage(
-        _assembled(lines, line_heights, components, runs, rescaled, cut_readings, results, rejected),
-        _assembled(lines, line_heights, components, runs, plain, cut_readings, results, rejected),
+        _assembled(lines, line_heights, components, runs, rescaled, cut_readings, results, rejected), plain_lines
     )
 
 
@@ -800,7 +802,7 @@ def _read_strings(
 ) -> tuple[list[tuple[list[Candidate], list[Slice]]], list[tuple[list[Candidate], list[Slice]]]]:
     """Read whole, as well, every run the cuts are not sure of, and choose for each between the two
     readings: once with the string model's reading at the line's height (the plain reading), and
-    once with the surest of its readings at that height and at STRING_SCALES.
+    once with its reading at STRING_SCALES where that is STRING_SCALE_MARGIN surer (see there).
 
     The string reading replaces the cuts' when its digits are sure on average (STRING_MIN_MEAN)
     and it finds as many digits, or at most one more for each shape the cuts left out, or is
@@ -831,8 +833,10 @@ def _read_strings(
         width_in_heights = ink.shape[1] / runs[index].line_height
         cut, _ = readings[index]
         bold = float(ink.mean()) >= BOLD_FILL  # the share of the run's box that is ink
-        if len(digits) < STRING_MIN_DENSITY * width_in_heights or _joined_up_writing(
-            _mean_confidence(digits), _sureness(cut), len(digits), width_in_heights, bold
+        if (
+            not digits
+            or len(digits) < STRING_MIN_DENSITY * width_in_heights
+            or _joined_up_writing(_mean_confidence(digits), _sureness(cut), len(digits), width_in_heights, bold)
         ):
             # A signature, a word written joined up, a bold printed title, a logo: shapes the
             # string model learned are no number, so it finds no digit in them, or one or two
@@ -843,7 +847,7 @@ def _read_strings(
         plain[index] = _chosen_reading(digits, readings[index], ink, left, top)
         if _mean_confidence(digits) < 1.0 - STRING_SCALE_MARGIN:
             doubtful.append(position)
-    rescaled = list(plain)
+    # Each scale in turn must read the run STRING_SCALE_MARGIN surer than the surest reading so far.
     surest = {position: found[position] for position in doubtful}
     for share in STRING_SCALES:
         wanted = [
@@ -854,14 +858,18 @@ def _read_strings(
         for (position, _), digits in zip(wanted, strings.read([string for _, string in wanted]), strict=True):
             if digits and _mean_confidence(digits) > _mean_confidence(surest[position]) + STRING_SCALE_MARGIN:
                 surest[position] = digits
-    for position, digits in surest.items():
-        if digits is not found[position]:
-            index, (ink, left, top) = chosen[position]
-            rescaled[index] = _chosen_reading(digits, readings[index], ink, left, top)
+    replaced = [(position, digits) for position, digits in surest.items() if digits is not found[position]]
+    if not replaced:
+        return plain, plain
+    rescaled = list(plain)
+    for position, digits in replaced:
+        index, (ink, left, top) = chosen[position]
+        rescaled[index] = _chosen_reading(digits, readings[index], ink, left, top)
     return plain, rescaled
 
 
 def _mean_confidence(digits: list[StringDigit]) -> float:
+    """How sure the string model is of a reading on average (``digits`` read, at least one)."""
     return sum(digit.confidence for digit in digits) / len(digits)
 
 
@@ -872,8 +880,8 @@ def _chosen_reading(
     left: int,
     top: int,
 ) -> tuple[list[Candidate], list[Slice]]:
-    """The cuts' reading of a run, checked against the string model's ``digits`` (some), or the
-    string model's reading in its place (see :func:`_read_strings`)."""
+    """The string model's reading of a run (``digits``, at least one) in place of the cuts', or the
+    cuts' reading, checked digit by digit against it or left as it was (see :func:`_read_strings`)."""
     cut, skipped = cut_reading
     sureness = _mean_confidence(digits)
     if sureness < STRING_MIN_MEAN:

@@ -146,16 +146,17 @@ SMALL_LINE_SHARE = 0.65
 # were right lost them); measured then on fields of boxes only, and with lone boxes too, in the
 # seventeenth revision, the same over fourteen sets.
 REMEASURED_SHARE = 0.85
-# The height measured again without the rules is kept only if it is not a small print's beside
-# far larger writing: under SMALL_PRINT_SHARE of the height given, while the shapes at least
+# The height measured again without the rules is kept only if it is not a small print's beside far
+# larger writing: under SMALL_PRINT_SHARE of the height given, while the shapes at least
 # SMALL_PRINT_SHARE of that height tall hold WRITING_INK_SHARE of the ink or more. The digits of
-# numbers written fast are joined into one wide shape a number, which does not pass for a digit
+# numbers written fast are joined into one wide shape per number, which does not pass for a digit
 # (segment._plausible wants a digit's shape), so the labels' letters beside them (Fax, Anna) were
 # the only digit-like shapes left: the height came out at 9 px for digits of 25, every number was
 # dropped as too large, and a photo of five phone numbers read as `626` (seed 73, 47 errors -> 1).
 # Where the height given was wrong (measured on shapes that a rule joined, or on a sideways page),
-# the shapes it calls tall held 22-27% of the ink. Errors over nineteen sets (seed 73 among them): 7,849 -> 7,800
-# (3 pictures better, none worse); at 0.8 of the ink 7,803, at 0.75 of the height 7,813.
+# the shapes it calls tall held 22-27% of the ink. Errors over nineteen sets (seed 73 among them):
+# 7,849 -> 7,800 (3 pictures better, none worse); at 0.8 of the ink 7,803, at 0.75 of the height
+# (and half the ink) 7,813.
 SMALL_PRINT_SHARE = 0.6
 WRITING_INK_SHARE = 0.5
 
@@ -573,7 +574,7 @@ class Recognizer:
             # Judged on the runs as read at their line's height: upside down, a run's digits drawn
             # larger (decode.STRING_SCALES) can read surer than the right way round. Judged on the
             # surest readings, two sideways photos were read upside down (1 -> 28 and 6 -> 26
-            # errors; 7,592 over the nineteen sets against 7,545).
+            # errors; 7,592 over the nineteen sets against 7,545, both measured without the margin).
             return orientation_score(decoded.plain)
 
         oriented = orient(frame, self.options, judge=judge)
