@@ -662,10 +662,7 @@ def decode_lines(
     for (run, key, crop), probabilities in zip(wanted, second):
         run.scored[key] = (crop, probabilities)
     cut_readings = [_viterbi(run) for run in runs]
-    if strings is None:
-        lines_read = _assembled(lines, line_heights, components, runs, cut_readings, cut_readings, results, rejected)
-        return DecodedPage(lines_read, lines_read)
-    plain, rescaled = _read_strings(strings, runs, cut_readings)
+    plain, rescaled = (cut_readings, cut_readings) if strings is None else _read_strings(strings, runs, cut_readings)
     plain_lines = _assembled(lines, line_heights, components, runs, plain, cut_readings, results, rejected)
     if rescaled is plain:
         return DecodedPage(plain_lines, plain_lines)

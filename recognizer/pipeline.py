@@ -43,6 +43,7 @@ from recognizer.segment import (
     chain_lines,
     estimate_digit_height,
     find_components,
+    ink_share_of_tall,
     lone_stroke_height,
 )
 from recognizer.strings import StringReader, load_string_reader
@@ -318,17 +319,9 @@ def _without_rules(
     # whose line rule removal takes out can still set the height here, as before.
     measured = estimate_digit_height(components, mask.shape[0], edge=edge)
     small = measured < SMALL_PRINT_SHARE * digit_height
-    if small and _ink_share_of_tall(components, SMALL_PRINT_SHARE * digit_height) >= WRITING_INK_SHARE:
+    if small and ink_share_of_tall(components, SMALL_PRINT_SHARE * digit_height) >= WRITING_INK_SHARE:
         return rules, components, digit_height  # measured on small print (see SMALL_PRINT_SHARE)
     return rules, components, measured or digit_height
-
-
-def _ink_share_of_tall(components: Components, height: float) -> float:
-    """The share of the ink (every component's pixels) in components at least ``height`` tall."""
-    stats = components.stats[1:]
-    areas = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
-    total = float(areas.sum())
-    return float(areas[stats[:, cv2.CC_STAT_HEIGHT] >= height].sum()) / total if total else 0.0
 
 
 Judge = Callable[[Layout], float]

@@ -31,6 +31,7 @@ __all__ = [
     "estimate_digit_height_and_support",
     "find_components",
     "find_stripes",
+    "ink_share_of_tall",
     "label_components",
     "line_slope",
     "lone_stroke_height",
@@ -196,6 +197,13 @@ def _sizes(components: Components) -> tuple[npt.NDArray[np.float64], npt.NDArray
     """Each component's height, width and area (the background left out)."""
     stats = components.stats[1:].astype(np.float64)
     return stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_AREA]
+
+
+def ink_share_of_tall(components: Components, height: float) -> float:
+    """The share of the ink (every component's pixels) in components at least ``height`` tall."""
+    heights, _, areas = _sizes(components)
+    total = float(areas.sum())
+    return float(areas[heights >= height].sum()) / total if total else 0.0
 
 
 def estimate_digit_height(
