@@ -114,10 +114,11 @@ LOCAL_MIN_EXTENT = 6
 # nearby is under RELATIVE_INK of the line's peak, its peak's cut still holds: nothing there is
 # dark enough to be a stroke of it. Over twenty-three sets: 9,024 -> 8,914 errors (skewed scans
 # 228 -> 161, and no kind of picture worse by more than 2). Measured and dropped: every component
-# so cut, with a reach of 7 px (10,255: a box's walls far from its digit stay, and boxed photos
-# read at nearly twice the errors) or 40 px (9,112); lines from 200 px long (8,995: sideways
-# photos +57); any shape 400 px long (8,921: a cheque's rosette, joined to its frame, kept more
-# rays and set the digits' height).
+# 40 px long or more so cut, with a reach of 7 px (9,856: a box's walls far from its digit stay,
+# and boxed photos read at half as many errors again) or 40 px (9,112); lines from 200, 300 or 500
+# px long (8,995, 8,960, 8,971); three times as long as wide (8,945); any shape 400 px long (8,921:
+# a cheque's rosette, joined to its frame, kept more rays and set the digits' height); a reach of
+# 25 or 60 px (9,086, 8,935).
 LINE_EXTENT = 400
 LINE_ASPECT = 4.0
 LINE_REACH = 40
