@@ -617,16 +617,30 @@ def _with_smooth_pieces(
     rough = medians > roughest
     if light is None:
         rough &= (smoothest_quarters > roughest) | (medians > HULL_MARKED_ROUGHNESS * roughest)
-    taken = ~rough
-    taken[0] = False
+    taken = ~rough & _like_the_sheet(piece_of, in_piece, count, light, sheet_colour)
+    filled[taken[labels]] = 255
+    return filled
+
+
+def _like_the_sheet(
+    piece_of: npt.NDArray[np.int32],
+    in_piece: npt.NDArray[np.bool_],
+    count: int,
+    light: _Lightness | None,
+    sheet_colour: _SheetColour | None,
+) -> npt.NDArray[np.bool_]:
+    """For each label 0..count-1 (0: no piece), whether the pixels ``in_piece`` of that label
+    (``piece_of``: their labels) are on average at least ``light.least`` light, when ``light`` is
+    given, and of the sheet's colour, when it is known."""
+    like = np.ones(count, dtype=bool)
+    like[0] = False
     if light is not None:
         pixels = np.bincount(piece_of, minlength=count)
         summed = np.bincount(piece_of, weights=light.lightness[in_piece].astype(np.float64), minlength=count)
-        taken &= summed >= light.least * np.maximum(pixels, 1)
+        like &= summed >= light.least * np.maximum(pixels, 1)
     if sheet_colour is not None:
-        taken &= sheet_colour.of_labels(piece_of, in_piece, count)
-    filled[taken[labels]] = 255
-    return filled
+        like &= sheet_colour.of_labels(piece_of, in_piece, count)
+    return like
 
 
 def _with_notches(paper: Image, hulled: Image, light: _Lightness, sheet_colour: _SheetColour | None) -> Image:
@@ -642,13 +656,11 @@ def _with_notches(paper: Image, hulled: Image, light: _Lightness, sheet_colour: 
     paper (NOTCH_MIN_SHARE): a small one is a number or a title cut by the picture's edge.
     """
     added = cv2.subtract(hulled, paper)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(added, connectivity=4)
-    if count <= 1:
-        return paper
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(added, connectivity=4, ltype=cv2.CV_32S)
     height, width = added.shape
-    filled = paper.copy()
     outside = hulled == 0
     cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    notch = np.zeros(count, dtype=bool)
     for index in range(1, count):
         x, y, w, h, size = (int(value) for value in stats[index])
         if size < NOTCH_MIN_SHARE * added.size or (x > 0 and y > 0 and x + w < width and y + h < height):
@@ -659,16 +671,14 @@ def _with_notches(paper: Image, hulled: Image, light: _Lightness, sheet_colour: 
         piece = (labels[top:bottom, left:right] == index).astype(np.uint8)
         ring = (cv2.dilate(piece, cross) > 0) & (piece == 0)
         border = int(np.count_nonzero(ring))
-        if border == 0 or np.count_nonzero(ring & outside[top:bottom, left:right]) > NOTCH_OPEN * border:
-            continue
-        region = piece > 0
-        if float(light.lightness[top:bottom, left:right][region].mean()) < light.least:
-            continue
-        whole = np.zeros(added.shape, bool)
-        whole[top:bottom, left:right] = region
-        if sheet_colour is not None and not sheet_colour.of_region(whole):
-            continue
-        filled[whole] = 255
+        notch[index] = 0 < border and np.count_nonzero(ring & outside[top:bottom, left:right]) <= NOTCH_OPEN * border
+    if not notch.any():
+        return paper
+    in_piece = labels > 0
+    piece_of: npt.NDArray[np.int32] = np.asarray(labels, np.int32)[in_piece]
+    notch &= _like_the_sheet(piece_of, in_piece, count, light, sheet_colour)
+    filled = paper.copy()
+    filled[notch[labels]] = 255
     return filled
 
 
