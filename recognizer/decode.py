@@ -101,6 +101,8 @@ MIN_WORD_LENGTH = 3
 # digit") and misread a broken digit's pieces, and what the string model reads unsurely is
 # better left to the cuts.
 STRING_MIN_MEAN = 0.85
+# See _ink_near_digits: a stretch of a run's ink this many line heights from every digit named is no digit's.
+NAMED_REACH = 0.5
 # A run is also read with its ink scaled as if the line were STRING_SCALES of its height (its digits
 # drawn larger), and each scale's reading in turn replaces the string model's reading when it is, on
 # average, STRING_SCALE_MARGIN surer than the surest so far (the one at the line's height, or at an
@@ -711,8 +713,11 @@ def _assembled(
     return [DecodedLine(candidates, count) for candidates, count in zip(results, rejected, strict=True)]
 
 
-def _string_candidates(digits: list[StringDigit], ink: npt.NDArray[np.bool_], left: int, top: int) -> list[Candidate]:
-    """Boxes for a string reading: the run's ink, split between each two digits read.
+def _string_candidates(
+    digits: list[StringDigit], ink: npt.NDArray[np.bool_], left: int, top: int, line_height: float
+) -> list[Candidate]:
+    """Boxes for a string reading: the run's ink near the digits read (see :func:`_ink_near_digits`),
+    split between each two digits read.
 
     The model names each digit at about the same place inside it, not always its middle (often
     left of it). That offset is measured on the run itself: the first digit starts at the run's
@@ -725,7 +730,9 @@ def _string_candidates(digits: list[StringDigit], ink: npt.NDArray[np.bool_], le
     digits without ink. Every digit read gets a box: one with still no ink between its splits
     spans them, as tall as the run's ink.
     """
-    named = [(digit.left + digit.right) / 2.0 for digit in digits]
+    ink, first_column = _ink_near_digits(digits, ink, line_height)
+    left += first_column
+    named = [(digit.left + digit.right) / 2.0 - first_column for digit in digits]
     splits = _shifted_splits(named, ink.shape[1])
     without_ink = _parts_without_ink(ink, splits)
     if without_ink:
@@ -744,6 +751,39 @@ def _string_candidates(digits: list[StringDigit], ink: npt.NDArray[np.bool_], le
         probabilities = _string_probabilities(digit)
         candidates.append(Candidate(left + start + x, top + y, w, h, digit.label, digit.confidence, probabilities))
     return candidates
+
+
+def _ink_near_digits(
+    digits: list[StringDigit], ink: npt.NDArray[np.bool_], line_height: float
+) -> tuple[npt.NDArray[np.bool_], int]:
+    """The run's ink, and its first column, or, where the run is too wide for the digits named in it
+    (over MAX_DIGIT_WIDTH line heights each), the ink less the stretches of inked columns (between
+    blank columns) at its ends that lie farther than NAMED_REACH line heights from every place a
+    digit was named at.
+
+    The offset of the places named is measured on the run's ends (see :func:`_string_candidates`),
+    so ink at an end that the model read no digit in, a printed word in the run, throws it and every
+    box off: a run of a form's label and `61` written after it was read 61, its 6 named 3 line
+    heights from the run's left end, and the 6's box put on the label; the 1's box took in the 6,
+    and the two were grouped as two numbers. Where the model names a run's digits bunched towards
+    one end, the run is as wide as its digits, and its ink is all theirs.
+    """
+    if ink.shape[1] <= MAX_DIGIT_WIDTH * line_height * len(digits):
+        return ink, 0
+    columns = np.flatnonzero(ink.any(axis=0))
+    if not len(columns):
+        return ink, 0
+    # Stretches of inked columns: each starts after a blank column.
+    starts = columns[np.flatnonzero(np.diff(columns, prepend=-2) > 1)]
+    ends = np.append(columns[np.flatnonzero(np.diff(columns) > 1)], columns[-1]) + 1
+    places = np.array([(digit.left + digit.right) / 2.0 for digit in digits])
+    distance = np.maximum(np.maximum(starts[:, None] - places[None, :], places[None, :] - ends[:, None]), 0.0)
+    near = np.flatnonzero(distance.min(axis=1) <= NAMED_REACH * line_height)
+    if not len(near):
+        return ink, 0
+    # Only the ends are cut: a stretch between two digits named is a digit the model did not name.
+    first, last = int(starts[near[0]]), int(ends[near[-1]])
+    return ink[:, first:last], first
 
 
 def _string_probabilities(digit: StringDigit) -> npt.NDArray[np.float32]:
@@ -841,7 +881,7 @@ def _read_strings(
             # run is left out.
             plain[index] = ([], runs[index].slices)
             continue
-        plain[index] = _chosen_reading(digits, readings[index], ink, left, top)
+        plain[index] = _chosen_reading(digits, readings[index], ink, left, top, runs[index].line_height)
         if _mean_confidence(digits) < 1.0 - STRING_SCALE_MARGIN:
             doubtful.append(position)
     # Each scale in turn must read the run STRING_SCALE_MARGIN surer than the surest reading so far.
@@ -861,7 +901,7 @@ def _read_strings(
     rescaled = list(plain)
     for position, digits in replaced:
         index, (ink, left, top) = chosen[position]
-        rescaled[index] = _chosen_reading(digits, readings[index], ink, left, top)
+        rescaled[index] = _chosen_reading(digits, readings[index], ink, left, top, runs[index].line_height)
     return plain, rescaled
 
 
@@ -876,6 +916,7 @@ def _chosen_reading(
     ink: npt.NDArray[np.bool_],
     left: int,
     top: int,
+    line_height: float,
 ) -> tuple[list[Candidate], list[Slice]]:
     """The string model's reading of a run (``digits``, at least one) in place of the cuts', or the
     cuts' reading, checked digit by digit against it or left as it was (see :func:`_read_strings`)."""
@@ -894,7 +935,7 @@ def _chosen_reading(
         return cut_reading
     if len(cut) == len(digits):
         digits = _string_checked_by_cuts(digits, cut)
-    return _string_candidates(digits, ink, left, top), []
+    return _string_candidates(digits, ink, left, top, line_height), []
 
 
 def _agreed_confidence(first: float, second: float) -> float:

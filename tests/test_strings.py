@@ -95,7 +95,7 @@ def test_every_digit_of_a_string_reading_keeps_a_box_when_the_model_names_them_b
     ink[10:45, 0:75] = True
     ink[10:45, 106:288] = True
     named = [109.4, 133.7, 153.9, 174.2, 198.4, 222.8, 247.1, 271.4]
-    candidates = _string_candidates(_named_at(named), ink, left=500, top=200)
+    candidates = _string_candidates(_named_at(named), ink, left=500, top=200, line_height=40.0)
     assert len(candidates) == 8
     lefts = [c.x for c in candidates]
     assert lefts == sorted(lefts) and lefts[0] == 500
@@ -110,11 +110,26 @@ def test_a_digit_named_over_a_gap_in_the_ink_gets_its_share_of_the_ink() -> None
     ink = np.zeros((30, 300), bool)
     ink[5:25, 0:60] = True
     ink[5:25, 240:300] = True
-    candidates = _string_candidates(_named_at([30.0, 150.0, 270.0]), ink, left=0, top=0)
+    candidates = _string_candidates(_named_at([30.0, 150.0, 270.0]), ink, left=0, top=0, line_height=20.0)
     assert len(candidates) == 3
     for before, after in zip(candidates, candidates[1:]):
         assert before.x + before.w <= after.x
     assert all(c.w > 0 and (c.y, c.h) == (5, 20) for c in candidates)
+
+
+def test_a_printed_word_at_a_runs_end_takes_no_digits_box() -> None:
+    """As on a seed-7 form: a run of the label `Reading` (columns 0-49) and a handwritten 61 (a 6 in
+    71-89, a 1 in 92-99), read 61 by the string model with its digits named at 74 and 92. Measured
+    on the run's ends, the offset of the places named put the 6's box on the label and the 1's over
+    the 6; the label's ink, far from every digit named, is left out."""
+    ink = np.zeros((24, 99), bool)
+    ink[8:20, 0:49] = True
+    ink[2:22, 71:89] = True
+    ink[2:22, 92:99] = True
+    candidates = _string_candidates(_named_at([74.2, 92.2]), ink, left=354, top=759, line_height=22.5)
+    six, one = candidates
+    assert six.x == 354 + 71 and six.x + six.w <= one.x
+    assert one.x + one.w == 354 + 99
 
 
 def test_every_digit_read_gets_a_box_even_where_the_run_has_too_little_ink() -> None:
@@ -122,7 +137,7 @@ def test_every_digit_read_gets_a_box_even_where_the_run_has_too_little_ink() -> 
     the run is split, and its digit still gets a box, as tall as the run's ink."""
     ink = np.zeros((30, 30), bool)
     ink[5:25, 0:2] = True
-    candidates = _string_candidates(_named_at([5.0, 15.0, 25.0]), ink, left=100, top=50)
+    candidates = _string_candidates(_named_at([5.0, 15.0, 25.0]), ink, left=100, top=50, line_height=20.0)
     assert [c.label for c in candidates] == [3, 3, 3]
     assert all(c.w >= 1 and (c.y, c.h) == (55, 20) for c in candidates)
 
