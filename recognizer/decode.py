@@ -759,7 +759,7 @@ def _ink_near_digits(
     """The run's ink, and its first column, or, where the run is too wide for the digits named in it
     (over MAX_DIGIT_WIDTH line heights each), the ink less the stretches of inked columns (between
     blank columns) at its ends that lie farther than NAMED_REACH line heights from every place a
-    digit was named at.
+    digit was named at, where they span more than a digit's width (MAX_DIGIT_WIDTH line heights).
 
     The offset of the places named is measured on the run's ends (see :func:`_string_candidates`),
     so ink at an end that the model read no digit in, a printed word in the run, throws it and every
@@ -781,8 +781,13 @@ def _ink_near_digits(
     near = np.flatnonzero(distance.min(axis=1) <= NAMED_REACH * line_height)
     if not len(near):
         return ink, 0
-    # Only the ends are cut: a stretch between two digits named is a digit the model did not name.
+    # Only the ends are cut, and only where what lies beyond the digits named is wider than a digit:
+    # a stretch between two digits named, or one digit wide at an end, is a digit the model did not
+    # name, and its box keeps the number whole.
     first, last = int(starts[near[0]]), int(ends[near[-1]])
+    widest = MAX_DIGIT_WIDTH * line_height
+    first = first if first - int(starts[0]) > widest else 0
+    last = last if int(ends[-1]) - last > widest else ink.shape[1]
     return ink[:, first:last], first
 
 

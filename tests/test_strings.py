@@ -132,6 +132,19 @@ def test_a_printed_word_at_a_runs_end_takes_no_digits_box() -> None:
     assert one.x + one.w == 354 + 99
 
 
+def test_a_digit_the_string_model_did_not_name_at_a_runs_end_keeps_the_number_whole() -> None:
+    """As on the sample page_016: a run of a 6, a 9 and a 1 of 31692132, read 69 by the string model.
+    The 1 beyond the digits named is one digit wide, no printed word: the 9's box reaches it, and
+    the number is not split before it."""
+    ink = np.zeros((38, 94), bool)
+    ink[4:34, 0:25] = True
+    ink[4:34, 36:55] = True
+    ink[4:34, 65:94] = True
+    six, nine = _string_candidates(_named_at([6.8, 37.4]), ink, left=339, top=1109, line_height=34.0)
+    assert six.x == 339
+    assert nine.x + nine.w == 339 + 94
+
+
 def test_every_digit_read_gets_a_box_even_where_the_run_has_too_little_ink() -> None:
     """Three digits read in a run whose ink is two columns wide: one share has no ink whichever way
     the run is split, and its digit still gets a box, as tall as the run's ink."""
