@@ -133,9 +133,9 @@ def test_a_printed_word_at_a_runs_end_takes_no_digits_box() -> None:
 
 
 def test_a_digit_the_string_model_did_not_name_at_a_runs_end_keeps_the_number_whole() -> None:
-    """As on the sample page_016: a run of a 6, a 9 and a 1 of 31692132, read 69 by the string model.
-    The 1 beyond the digits named is one digit wide, no printed word: the 9's box reaches it, and
-    the number is not split before it."""
+    """As on the sample page_016: a run of the 6, the 9 and the 2 of 31692132, read 69 by the string
+    model. The 2 beyond the digits named is one digit wide, no printed word: the 9's box reaches it,
+    and the number is not split after the 9."""
     ink = np.zeros((38, 94), bool)
     ink[4:34, 0:25] = True
     ink[4:34, 36:55] = True
