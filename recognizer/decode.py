@@ -730,9 +730,10 @@ def _string_candidates(
     digits without ink. Every digit read gets a box: one with still no ink between its splits
     spans them, as tall as the run's ink.
     """
-    ink, first_column = _ink_near_digits(digits, ink, line_height)
+    named = [(digit.left + digit.right) / 2.0 for digit in digits]
+    ink, first_column = _ink_near_digits(named, ink, line_height)
     left += first_column
-    named = [(digit.left + digit.right) / 2.0 - first_column for digit in digits]
+    named = [place - first_column for place in named]
     splits = _shifted_splits(named, ink.shape[1])
     without_ink = _parts_without_ink(ink, splits)
     if without_ink:
@@ -754,12 +755,13 @@ def _string_candidates(
 
 
 def _ink_near_digits(
-    digits: list[StringDigit], ink: npt.NDArray[np.bool_], line_height: float
+    named: list[float], ink: npt.NDArray[np.bool_], line_height: float
 ) -> tuple[npt.NDArray[np.bool_], int]:
     """The run's ink, and its first column, or, where the run is too wide for the digits named in it
-    (over MAX_DIGIT_WIDTH line heights each), the ink less the stretches of inked columns (between
-    blank columns) at its ends that lie farther than NAMED_REACH line heights from every place a
-    digit was named at, where they span more than a digit's width (MAX_DIGIT_WIDTH line heights).
+    (over MAX_DIGIT_WIDTH line heights each; ``named``: the columns they were named at), the ink
+    less the stretches of inked columns (between blank columns) at its ends that lie farther than
+    NAMED_REACH line heights from every place a digit was named at, where they span more than a
+    digit's width (MAX_DIGIT_WIDTH line heights).
 
     The offset of the places named is measured on the run's ends (see :func:`_string_candidates`),
     so ink at an end that the model read no digit in, a printed word in the run, throws it and every
@@ -768,7 +770,7 @@ def _ink_near_digits(
     and the two were grouped as two numbers. Where the model names a run's digits bunched towards
     one end, the run is as wide as its digits, and its ink is all theirs.
     """
-    if ink.shape[1] <= MAX_DIGIT_WIDTH * line_height * len(digits):
+    if ink.shape[1] <= MAX_DIGIT_WIDTH * line_height * len(named):
         return ink, 0
     columns = np.flatnonzero(ink.any(axis=0))
     if not len(columns):
@@ -776,7 +778,7 @@ def _ink_near_digits(
     # Stretches of inked columns: each starts after a blank column.
     starts = columns[np.flatnonzero(np.diff(columns, prepend=-2) > 1)]
     ends = np.append(columns[np.flatnonzero(np.diff(columns) > 1)], columns[-1]) + 1
-    places = np.array([(digit.left + digit.right) / 2.0 for digit in digits])
+    places = np.array(named)
     distance = np.maximum(np.maximum(starts[:, None] - places[None, :], places[None, :] - ends[:, None]), 0.0)
     near = np.flatnonzero(distance.min(axis=1) <= NAMED_REACH * line_height)
     if not len(near):

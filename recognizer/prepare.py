@@ -744,7 +744,7 @@ def _with_bays(
         return paper
     in_piece = labels > 0
     piece_of: npt.NDArray[np.int32] = np.asarray(labels, np.int32)[in_piece]
-    _, medians = percentiles_by_label(piece_of, texture[in_piece].astype(np.float64), count, (25.0, 50.0))
+    (medians,) = percentiles_by_label(piece_of, texture[in_piece].astype(np.float64), count, (50.0,))
     bay &= medians <= BAY_ROUGHNESS * roughest
     bay_light = _Lightness(light.lightness, light.least * BAY_LIGHTNESS / DESK_LIGHTNESS)
     bay &= _like_the_sheet(piece_of, in_piece, count, bay_light, sheet_colour)
