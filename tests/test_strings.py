@@ -6,7 +6,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import cv2
 import numpy as np
+import numpy.typing as npt
 import pytest
 from typer.testing import CliRunner
 
@@ -29,10 +31,11 @@ from recognizer.strings import (
     StringDigit,
     StringReader,
     best_path,
+    likeliest_reading,
     load_string_reader,
     normalize_string,
 )
-from tests.conftest import MNIST_SMALL, SAMPLES, numbers_read
+from tests.conftest import DATA, MNIST_SMALL, SAMPLES, numbers_read
 from trainer.strings import load_harvest, render_junk, render_string
 
 runner = CliRunner()
@@ -81,6 +84,56 @@ def test_best_path_merges_repeats_and_needs_a_blank_between_equal_digits() -> No
         (string.mask_column(4 * TIME_STEP), string.mask_column(5 * TIME_STEP)),
         (string.mask_column(5 * TIME_STEP), string.mask_column(7 * TIME_STEP)),
     ]
+
+
+def _steps(classes: list[dict[int, float]], steps: int) -> npt.NDArray[np.float32]:
+    """Probabilities for ``steps`` steps: each given step's classes as listed, the rest to the blank."""
+    probabilities = np.zeros((steps, 11), np.float32)
+    probabilities[:, 0] = 1.0
+    for step, named in enumerate(classes):
+        probabilities[step] = 0.0
+        for label, probability in named.items():
+            probabilities[step, label] = probability
+    return probabilities
+
+
+def test_a_digit_no_single_step_names_is_read_where_it_is_likelier_than_none() -> None:
+    string = normalize_string(np.ones((20, 60), bool), line_height=20.0)
+    steps = string.image.shape[1] // TIME_STEP
+    # blank, 2, blank, then a 1 spread over two steps under the blank's share, blank, 9: the best
+    # path never takes the 1, though the steps name one likelier than none (1 - 0.57 x 0.69).
+    probabilities = _steps(
+        [{0: 1.0}, {3: 1.0}, {0: 1.0}, {0: 0.57, 2: 0.43}, {0: 0.69, 2: 0.31}, {0: 1.0}, {10: 1.0}], steps
+    )
+    assert [digit.label for digit in best_path(probabilities, string)] == [2, 9]
+    read = likeliest_reading(probabilities, string)
+    assert [digit.label for digit in read] == [2, 1, 9]
+    one = read[1]
+    assert one.confidence == pytest.approx(1.0 - 0.57 * 0.69, abs=1e-3)
+    # The 1 is placed between its neighbours, on the step of its likeliest alignment.
+    assert read[0].right <= one.left < one.right <= read[2].left
+    assert (one.left, one.right) == (string.mask_column(3 * TIME_STEP), string.mask_column(4 * TIME_STEP))
+    # The digits the best path read keep their confidence.
+    assert [read[0].confidence, read[2].confidence] == [1.0, 1.0]
+
+
+def test_a_string_the_best_path_reads_as_nothing_stays_empty() -> None:
+    """A signature's faint arches, each step a 1 at 0.3: summed they make a 1 likelier than none,
+    but a run the best path finds no digit in is no number."""
+    string = normalize_string(np.ones((20, 60), bool), line_height=20.0)
+    steps = string.image.shape[1] // TIME_STEP
+    probabilities = _steps([{0: 0.7, 2: 0.3}] * steps, steps)
+    assert likeliest_reading(probabilities, string) == []
+
+
+def test_a_thin_1_between_touching_digits_is_read(strings: StringReader) -> None:
+    """The ink of the sample photo_043's run 26219057, as the recognizer cut it out, read as if its
+    line were 40 px tall (decode.STRING_SCALES): the 1 squeezed between the 2 and the 9 is named
+    by no step of the model's output alone (the best path reads `2629057`)."""
+    mask = cv2.imread(str(DATA / "a_thin_1_between_touching_digits.png"), cv2.IMREAD_GRAYSCALE)
+    assert mask is not None
+    [read] = strings.read([normalize_string(mask, line_height=40.0)])
+    assert "".join(str(digit.label) for digit in read) == "26219057"
 
 
 def _named_at(places: list[float]) -> list[StringDigit]:
