@@ -19,6 +19,7 @@ pixels, centred by its centre of mass in :data:`STRING_HEIGHT` rows.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import math
 import threading
@@ -213,9 +214,10 @@ def _beam_search(probabilities: npt.NDArray[np.float64]) -> list[int]:
     long string does not underflow.
     """
     beams: dict[tuple[int, ...], tuple[float, float]] = {(): (1.0, 0.0)}
-    for row in probabilities:
-        blank = float(row[BLANK])
-        extensions = [c for c in np.flatnonzero(row >= EXTENSION_FLOOR).tolist() if c != BLANK]
+    # Python floats and lists: numpy costs more per call than these few operations each.
+    for row in probabilities.tolist():
+        blank = row[BLANK]
+        extensions = [label for label in range(BLANK + 1, CLASSES) if row[label] >= EXTENSION_FLOOR]
         grown: dict[tuple[int, ...], list[float]] = {}
         for prefix, (ends_blank, ends_class) in beams.items():
             total = ends_blank + ends_class
@@ -223,12 +225,12 @@ def _beam_search(probabilities: npt.NDArray[np.float64]) -> list[int]:
             same[0] += total * blank
             last = prefix[-1] if prefix else BLANK
             if prefix:
-                same[1] += ends_class * float(row[last])  # the last class read on: no new digit
+                same[1] += ends_class * row[last]  # the last class read on: no new digit
             for label in extensions:
                 longer = grown.setdefault(prefix + (label,), [0.0, 0.0])
                 # The same class again is a new digit only after a blank.
-                longer[1] += (ends_blank if label == last else total) * float(row[label])
-        kept = sorted(grown.items(), key=lambda item: item[1][0] + item[1][1], reverse=True)[:BEAM_WIDTH]
+                longer[1] += (ends_blank if label == last else total) * row[label]
+        kept = heapq.nlargest(BEAM_WIDTH, grown.items(), key=lambda item: item[1][0] + item[1][1])
         scale = kept[0][1][0] + kept[0][1][1]
         beams = {prefix: (blank_end / scale, class_end / scale) for prefix, (blank_end, class_end) in kept}
     return list(max(beams.items(), key=lambda item: item[1][0] + item[1][1])[0])
