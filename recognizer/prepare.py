@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import cv2
@@ -605,10 +605,16 @@ def _hulled(
 
 @dataclass(frozen=True, eq=False)
 class _Lightness:
-    """The thumbnail's lightness and the least a piece's mean may be to count as the sheet's."""
+    """The thumbnail's lightness, the lightest paper's mean lightness, and the share of it a piece's
+    mean must reach to count as the sheet's."""
 
     lightness: Image
-    least: float
+    lightest: float
+    share: float = DESK_LIGHTNESS
+
+    @property
+    def least(self) -> float:
+        return self.share * self.lightest
 
 
 def _with_smooth_pieces(
@@ -746,8 +752,7 @@ def _with_bays(
     piece_of: npt.NDArray[np.int32] = np.asarray(labels, np.int32)[in_piece]
     (medians,) = percentiles_by_label(piece_of, texture[in_piece].astype(np.float64), count, (50.0,))
     bay &= medians <= BAY_ROUGHNESS * roughest
-    bay_light = _Lightness(light.lightness, light.least * BAY_LIGHTNESS / DESK_LIGHTNESS)
-    bay &= _like_the_sheet(piece_of, in_piece, count, bay_light, sheet_colour)
+    bay &= _like_the_sheet(piece_of, in_piece, count, replace(light, share=BAY_LIGHTNESS), sheet_colour)
     filled = paper.copy()
     filled[bay[labels]] = 255
     return filled
@@ -949,7 +954,7 @@ def find_paper_and_note(image: Image, thumbnail: Image | None = None) -> PaperFo
         texture,
         HULL_MAX_ROUGHNESS * max(paper_smoothest, PAPER_MIN_ROUGHNESS),
         sheet_colour,
-        _Lightness(lightness, DESK_LIGHTNESS * lightest),
+        _Lightness(lightness, lightest),
     )
     note = _note_on_sheet(thumb, kept, paper)
     if note is not None:

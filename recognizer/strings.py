@@ -47,6 +47,7 @@ __all__ = [
     "likeliest_reading",
     "load_string_reader",
     "normalize_string",
+    "step_probabilities",
 ]
 
 STRING_HEIGHT = 32
@@ -130,6 +131,12 @@ def normalize_string(mask: npt.NDArray[Any], line_height: float) -> NormalizedSt
     if rows > 0:
         image[target_top : target_top + rows, STRING_PAD : STRING_PAD + width] = small[source_top : source_top + rows]
     return NormalizedString(image, x, scale)
+
+
+def step_probabilities(logits: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
+    """The string model's output (logits, one row per step) as probabilities (a softmax per step)."""
+    exponentials = np.exp(np.asarray(logits, np.float32) - np.max(logits, axis=-1, keepdims=True))
+    return np.asarray(exponentials / exponentials.sum(axis=-1, keepdims=True), np.float32)
 
 
 def best_path(probabilities: npt.NDArray[np.float32], string: NormalizedString) -> list[StringDigit]:
@@ -312,10 +319,7 @@ class StringReader:
         interpreter = self._interpreter(width)
         interpreter.set_tensor(interpreter.get_input_details()[0]["index"], padded)
         interpreter.invoke()
-        logits = np.array(interpreter.get_tensor(interpreter.get_output_details()[0]["index"])[0], np.float32)
-        logits -= logits.max(axis=-1, keepdims=True)
-        probabilities = np.exp(logits)
-        return np.asarray(probabilities / probabilities.sum(axis=-1, keepdims=True), np.float32)
+        return step_probabilities(interpreter.get_tensor(interpreter.get_output_details()[0]["index"])[0])
 
     def read(self, strings: list[NormalizedString]) -> list[list[StringDigit]]:
         """Read each string. One at a time: a convolutional network's cost is its width, so a batch

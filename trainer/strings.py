@@ -41,6 +41,7 @@ from recognizer.strings import (
     NormalizedString,
     likeliest_reading,
     normalize_string,
+    step_probabilities,
 )
 from trainer.augment import change_pen_width, distort_pen, mnist_to_pen
 
@@ -328,12 +329,10 @@ def string_accuracy(model: Any, data: StringBatch) -> float:
     """Share of strings read exactly right, as the recognizer reads them (likeliest_reading), junk
     read as nothing included."""
     logits = np.asarray(model.predict(data.images[..., None].astype(np.float32) / 255.0, verbose=0, batch_size=256))
-    exponentials = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    probabilities = (exponentials / exponentials.sum(axis=-1, keepdims=True)).astype(np.float32)
     right = 0
-    for index, step_probabilities in enumerate(probabilities):
+    for index, probabilities in enumerate(step_probabilities(logits)):
         string = NormalizedString(np.zeros((STRING_HEIGHT, int(data.steps[index]) * TIME_STEP), np.float32), 0, 1.0)
-        read = [digit.label for digit in likeliest_reading(step_probabilities, string)]
+        read = [digit.label for digit in likeliest_reading(probabilities, string)]
         right += read == list(data.labels[index, : data.label_lengths[index]] - 1)
     return right / len(logits)
 
