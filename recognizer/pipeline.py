@@ -76,8 +76,11 @@ TIE_BREAK = 1e-3
 # Between this and SIDEWAYS_EVIDENCE times better, the lines do not settle it (a sideways page
 # also turned 15-20 degrees, past what the skew search reaches, chains poorly both ways): it is
 # read upright and sideways, and the way that reads more like digits is kept (upright, unless
-# sideways reads SIDEWAYS_MARGIN better).
-SIDEWAYS_HINT = 1.2
+# sideways reads SIDEWAYS_MARGIN better). A sideways table of one- and two-digit numbers chains
+# little better sideways than upright (seed 137 photo_094: runs of 2.11 against 1.87, 56 errors
+# upright, none at 1.1; at 1.0 a webcam photo read worse). At 1.1 no more pages of four sets were
+# prepared again sideways than at 1.2 (36 of 571).
+SIDEWAYS_HINT = 1.1
 # Pages whose digits already run in lines of this many are not looked at sideways (saves time:
 # the sample photos' median is within the noise of the bound of 3.0 before, 51 ms).
 # Turned 15-20 degrees, a sideways page's digits still chain upright into runs of 2.5-3; a sideways
@@ -130,6 +133,16 @@ MIN_SHAPES_SIDEWAYS_ALONE = 8
 # its digits into 9 shapes; prepared again sideways it lays out 66 (7.3 times) and was read upright
 # at 4 (seed 113 photo_072: 68 errors, 13 at 10; no other picture of twenty-nine sets changed).
 SIDEWAYS_MAX_GROWTH = 10.0
+# A page that lays out fewer than MIN_SHAPES_SIDEWAYS_ALONE shapes upright, in runs long enough to
+# be upright (UPRIGHT_ENOUGH), is still looked at sideways, unstraightened, when its digits turned
+# measure at most this share of its shapes' height upright: those shapes are not digits but digits
+# joined, a column at a time, by the rules of a sheet lying sideways and turned 20 degrees further
+# (seed 89 photo_050: 3 shapes 58 px tall upright, digits of 13 px sideways; read upright, 46
+# errors, 4 turned). Turned, the digits of the sticky notes that lay out so few shapes upright
+# measured 0.46 of their upright height or more, and were read sideways at a half (31 photo_012:
+# 4 -> 25 errors). Over thirty-one sets only one other photo changed (a note whose paper was not
+# found: 5 -> 4 errors, still unread either way round).
+JOINED_SHARE = 1 / 3
 
 # OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
 Image = npt.NDArray[Any]
@@ -353,7 +366,17 @@ def orient(
     if rotation is None and options.detect_rotation and judge is not None:
         upright: float | None = None if _stacked_in_columns(layout) else _line_structure(layout)
         turned = None
-        if layout.shape_count < MIN_SHAPES_TO_TURN:
+        too_few = layout.shape_count < MIN_SHAPES_TO_TURN
+        # Few shapes in long runs: a ruled sheet lying sideways and turned further round than the
+        # skew search reaches, whose rules stay and join its digits a column at a time into a few
+        # tall shapes (see JOINED_SHARE).
+        joined = (
+            not too_few
+            and upright is not None
+            and upright >= UPRIGHT_ENOUGH
+            and layout.shape_count < MIN_SHAPES_SIDEWAYS_ALONE
+        )
+        if too_few or joined:
             turned = _turn_sideways(
                 frame,
                 options,
@@ -364,6 +387,7 @@ def orient(
                 judge,
                 MIN_SHAPES_SIDEWAYS_ALONE,
                 photo=photo,
+                joined_height=layout.digit_height if joined else None,
             )
         elif upright is None or upright < UPRIGHT_ENOUGH:
             turned = _turn_sideways(frame, options, mask, ink, layout, upright, judge, photo=photo, edge=edge)
@@ -453,12 +477,15 @@ def _turn_sideways(
     *,
     photo: bool,
     edge: Image | None = None,
+    joined_height: float | None = None,
 ) -> Oriented | None:
     """The page turned by 90 or 270 degrees, if it reads as lying sideways; None if it is upright.
     ``upright`` is ``upright_layout``'s line structure, None when its shapes are columns of digits
     or too few to tell (its lines then tell nothing, and the judge also reads it upright).
     ``ink``: ``mask``'s ink map; ``photo``: whether it is a photo's (see :func:`lay_out_lines`);
     ``edge``: where the picture's edge runs in ``mask``, if it was straightened.
+    ``joined_height``: the height of the upright shapes when they may be digits joined by rules;
+    the page is then looked at only if, turned, its digits measure JOINED_SHARE of it or less.
     The page is taken to lie sideways only if ``mask`` turned lays out at least ``min_shapes``
     shapes.
 
@@ -469,7 +496,7 @@ def _turn_sideways(
     """
     quarter, _ = rotate_quarter(mask, 1)
     height = measure_digit_height(quarter)
-    if height == 0.0:
+    if height == 0.0 or (joined_height is not None and height > JOINED_SHARE * joined_height):
         return None
     # Lines run the same way at 90 and 270 degrees: one layout tells whether the page is sideways.
     quarter_edge = None if edge is None else rotate_quarter(edge, 1)[0]
@@ -523,8 +550,10 @@ def _turn_sideways(
 
 
 def _took_in_more(upright: Layout, sideways: Layout) -> bool:
-    """Whether the page prepared again sideways lays out far more shapes than upright
-    (SIDEWAYS_MAX_GROWTH), when upright laid out enough to judge by (MIN_SHAPES_TO_TURN).
+    """Whether the page prepared again sideways lays out far more shapes than upright holds digits
+    (SIDEWAYS_MAX_GROWTH), when upright laid out enough to judge by (MIN_SHAPES_TO_TURN). A wide
+    shape upright counts as the digits its width holds: where rules joined them, a few shapes hold
+    many digits (seed 89 photo_050: 3 shapes upright and 42 sideways, which hold 6 digits upright).
 
     Both ways round hold the same ink, and a sideways page's digits lie in its upright layout too,
     as compact shapes. Prepared again sideways, a page of print with a few handwritten numbers
@@ -539,8 +568,12 @@ def _took_in_more(upright: Layout, sideways: Layout) -> bool:
     return (
         upright.shape_count >= MIN_SHAPES_TO_TURN
         and not _stacked_in_columns(upright)
-        and sideways.shape_count > SIDEWAYS_MAX_GROWTH * upright.shape_count
+        and sideways.shape_count > SIDEWAYS_MAX_GROWTH * _digit_count(upright)
     )
+
+
+def _digit_count(layout: Layout) -> int:
+    return sum(_digits_in(atom, layout.digit_height) for line in layout.lines for atom in line)
 
 
 class Recognizer:
