@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import cv2
 import numpy as np
@@ -33,7 +33,13 @@ from recognizer.geometry import (
     surround,
 )
 from recognizer.group import Span, group_line, rows
-from recognizer.prepare import MAX_WORKING_SIDE, measure_digit_height, prepare
+from recognizer.prepare import (
+    MAX_WORKING_SIDE,
+    PHOTO_POOL_ABOVE_HEIGHT,
+    POOL_ABOVE_HEIGHT,
+    measure_digit_height,
+    prepare,
+)
 from recognizer.reading import DEFAULT_MIN_CONFIDENCE, Box, Frame, Line, Reading
 from recognizer.rules import MIN_BOX_SIDE, RuleRemoval, remove_rules
 from recognizer.segment import (
@@ -137,8 +143,9 @@ SIDEWAYS_MAX_GROWTH = 10.0
 # be upright (UPRIGHT_ENOUGH), is still looked at sideways, unstraightened, when its digits turned
 # measure at most this share of its shapes' height upright: those shapes are not digits but digits
 # joined, a column at a time, by the rules of a sheet lying sideways and turned 20 degrees further
-# (seed 89 photo_050: 3 shapes 58 px tall upright, digits of 13 px sideways; read upright, 46
-# errors, 4 turned). Turned, the digits of the sticky notes that lay out so few shapes upright
+# (seed 89 photo_050: its digits measure 58 px upright, where rules join them into 3 shapes, and
+# 13 px sideways; read upright, 46 errors, 4 turned). Such a page lays out far more shapes sideways
+# (42 against 3) without being a page of print, so _took_in_more does not judge it. Turned, the digits of the sticky notes that lay out so few shapes upright
 # measured 0.46 of their upright height or more, and were read sideways at a half (31 photo_012:
 # 4 -> 25 errors). Over thirty-one sets only one other photo changed (a note whose paper was not
 # found: 5 -> 4 errors, still unread either way round).
@@ -347,18 +354,24 @@ Judge = Callable[[Layout], float]
 
 
 def orient(
-    frame: Frame, options: RecognizerOptions, rotation: int | None = None, judge: Judge | None = None
+    frame: Frame,
+    options: RecognizerOptions,
+    rotation: int | None = None,
+    judge: Judge | None = None,
+    *,
+    full_resolution: bool = False,
 ) -> Oriented | None:
     """The ink upright and deskewed, laid out in lines, with the map back to the frame.
 
     None for a frame with no ink. ``rotation`` (clockwise degrees, a multiple of
     90) forces the orientation; otherwise a page whose digits stack in columns is
     turned, and ``judge`` (how well a layout reads) picks 90 or 270 degrees.
+    ``full_resolution``: prepared at full resolution whatever its digits measure (see prepare).
     """
-    prepared = _prepare_turned(frame, (rotation or 0) // 90, options)
+    prepared = _prepare_turned(frame, (rotation or 0) // 90, options, full_resolution=full_resolution)
     if prepared is None:
         return None
-    mask, ink, transform, digit_height, photo = prepared
+    mask, ink, transform, digit_height, photo, pooled = prepared
     # Kept for a page whose straightening leaves too few shapes to tell which way is up.
     unstraightened, unstraightened_ink = mask, ink
     mask, ink, transform, skew, edge = _straighten(mask, ink, transform, digit_height, options)
@@ -393,6 +406,15 @@ def orient(
             turned = _turn_sideways(frame, options, mask, ink, layout, upright, judge, photo=photo, edge=edge)
         if turned is not None:
             return turned
+    if pooled and layout.digit_height * 2.0 < (PHOTO_POOL_ABOVE_HEIGHT if photo else POOL_ABOVE_HEIGHT):
+        # Measured at half resolution with the rules that joined them (a cheque's box lines, a boxed
+        # field's frames), the digits were tall enough for it; without the rules they are not, and
+        # half resolution loses their thin strokes (seed 107's cheque photo_019: 39 px with its
+        # boxes, 32 without; 11 errors, none at full resolution). Over thirty-one sets: 11,786 ->
+        # 11,670 errors, 31 pictures better by 136 (boxed photos 1,320 -> 1,254, tiny cheques 546 ->
+        # 496) and 7 worse by 20. Prepared again at the resolution the height then calls for
+        # (three quarters for a photo's digits of 34-44 px): 11,682.
+        return orient(frame, options, rotation or 0, judge, full_resolution=True)
     return Oriented(mask, transform, layout, rotation or 0, skew)
 
 
@@ -402,12 +424,25 @@ def _stacked_in_columns(layout: Layout) -> bool:
     return bool(shapes) and float(np.median(shapes)) >= TALL_SHAPES
 
 
+class _Prepared(NamedTuple):
+    """A frame's ink, prepared (see :func:`_prepare_turned`)."""
+
+    mask: Image
+    ink: Image
+    transform: Transform
+    digit_height: float
+    # Whether paper was found in it: a photo of a sheet, not a scan.
+    photo: bool
+    # Whether it was prepared at half resolution (prepare.POOL_ABOVE_HEIGHT).
+    pooled: bool
+
+
 def _prepare_turned(
-    frame: Frame, turns: int, options: RecognizerOptions
-) -> tuple[Image, Image, Transform, float, bool] | None:
+    frame: Frame, turns: int, options: RecognizerOptions, *, full_resolution: bool = False
+) -> _Prepared | None:
     """The frame's ink mask and ink map, prepared after turning the image ``turns`` quarter turns
     clockwise, with the map back to the frame, the digits' height and whether paper was found in
-    it (a photo of a sheet, not a scan).
+    it (a photo of a sheet, not a scan). ``full_resolution``: see :func:`prepare.prepare`.
 
     The image is turned before it is prepared, not the mask after: preparation measures
     the digits' height to choose its resolution and its filters, and on a page lying
@@ -429,7 +464,7 @@ def _prepare_turned(
         if paper_to_the_edges(image):
             image, margin_back = surround(image, MAX_WORKING_SIDE)
             transform = transform.then(margin_back)
-    inked = prepare(image)
+    inked = prepare(image, full_resolution=full_resolution)
     height = inked.digit_height
     if margin_back is not None:
         # A drawing pad or a crop holding a lone 1: thin upright strokes do not say how tall digits
@@ -439,7 +474,8 @@ def _prepare_turned(
         height = max(height, lone_stroke_height(find_components(inked.mask), above=LONE_STROKE_SHARE * height))
     if height == 0.0:
         return None
-    return inked.mask, inked.ink, transform.then(Transform.scaling_step(inked.scale)), height, inked.paper is not None
+    transform = transform.then(Transform.scaling_step(inked.scale))
+    return _Prepared(inked.mask, inked.ink, transform, height, inked.paper is not None, inked.pooled)
 
 
 def _straighten(
@@ -485,7 +521,8 @@ def _turn_sideways(
     ``ink``: ``mask``'s ink map; ``photo``: whether it is a photo's (see :func:`lay_out_lines`);
     ``edge``: where the picture's edge runs in ``mask``, if it was straightened.
     ``joined_height``: the height of the upright shapes when they may be digits joined by rules;
-    the page is then looked at only if, turned, its digits measure JOINED_SHARE of it or less.
+    the page is then looked at only if, turned, its digits measure JOINED_SHARE of it or less, and
+    however many more shapes it lays out sideways (see _took_in_more).
     The page is taken to lie sideways only if ``mask`` turned lays out at least ``min_shapes``
     shapes.
 
@@ -523,7 +560,7 @@ def _turn_sideways(
     prepared = _prepare_turned(frame, 1, options)
     if prepared is None:
         return None
-    turned, ink, transform, height, photo = prepared
+    turned, ink, transform, height, photo, _ = prepared
     # Skew is measured again: on the page as it lay, rows ran across its lines of digits.
     turned, ink, transform, skew, edge = _straighten(turned, ink, transform, height, options)
     candidates = [Oriented(turned, transform, lay_out_lines(turned, height, ink, photo=photo, edge=edge), 90, skew)]
@@ -542,7 +579,8 @@ def _turn_sideways(
     )
     # 90 or 270: digits upside down read poorly, so keep the way round that reads better.
     score, best = max(((judge(oriented.layout), oriented) for oriented in candidates), key=lambda pair: pair[0])
-    if in_doubt and _took_in_more(upright_layout, best.layout):
+    # Shapes joined by rules upright are no compact digits: the page's growth sideways says nothing.
+    if in_doubt and joined_height is None and _took_in_more(upright_layout, best.layout):
         return None
     if in_doubt and score < judge(upright_layout) + SIDEWAYS_MARGIN:
         return None
@@ -550,10 +588,8 @@ def _turn_sideways(
 
 
 def _took_in_more(upright: Layout, sideways: Layout) -> bool:
-    """Whether the page prepared again sideways lays out far more shapes than upright holds digits
-    (SIDEWAYS_MAX_GROWTH), when upright laid out enough to judge by (MIN_SHAPES_TO_TURN). A wide
-    shape upright counts as the digits its width holds: where rules joined them, a few shapes hold
-    many digits (seed 89 photo_050: 3 shapes upright and 42 sideways, which hold 6 digits upright).
+    """Whether the page prepared again sideways lays out far more shapes than upright
+    (SIDEWAYS_MAX_GROWTH), when upright laid out enough to judge by (MIN_SHAPES_TO_TURN).
 
     Both ways round hold the same ink, and a sideways page's digits lie in its upright layout too,
     as compact shapes. Prepared again sideways, a page of print with a few handwritten numbers
@@ -568,12 +604,8 @@ def _took_in_more(upright: Layout, sideways: Layout) -> bool:
     return (
         upright.shape_count >= MIN_SHAPES_TO_TURN
         and not _stacked_in_columns(upright)
-        and sideways.shape_count > SIDEWAYS_MAX_GROWTH * _digit_count(upright)
+        and sideways.shape_count > SIDEWAYS_MAX_GROWTH * upright.shape_count
     )
-
-
-def _digit_count(layout: Layout) -> int:
-    return sum(_digits_in(atom, layout.digit_height) for line in layout.lines for atom in line)
 
 
 class Recognizer:

@@ -312,6 +312,8 @@ class InkMask:
     # The ink map the mask was thresholded from (same size): how much darker than its paper each
     # pixel is. It tells a pen stroke from the lighter printed rule it lies along (rules.remove_rules).
     ink: Image
+    # Whether it is at half the working resolution (digits of POOL_ABOVE_HEIGHT or more).
+    pooled: bool = False
 
 
 _table_builder: threading.Thread | None = None
@@ -1485,13 +1487,15 @@ def measure_digit_height(mask: Image, unblobbed: _Unblobbed | None = None) -> fl
     return max(estimates)
 
 
-def prepare(image: Image) -> InkMask:
+def prepare(image: Image, *, full_resolution: bool = False) -> InkMask:
     """Scale, find the paper, map the ink and threshold it at a resolution that suits the digits.
 
     Everything is first done at half resolution, which is all that digits taller than
     :data:`POOL_ABOVE_HEIGHT` need (:data:`PHOTO_POOL_ABOVE_HEIGHT` on a photo of a sheet, whose
     digits from the one to the other are thresholded again at :data:`PHOTO_FINE_SCALE` of the
-    resolution); smaller digits are thresholded again at full resolution.
+    resolution); smaller digits are thresholded again at full resolution. ``full_resolution``:
+    thresholded again at full resolution whatever height is measured at half (the caller measured
+    the digits smaller, once the rules that joined them were gone).
     """
     scale = working_scale(image.shape[0], image.shape[1])
     if scale < 1.0:
@@ -1529,12 +1533,14 @@ def prepare(image: Image) -> InkMask:
             pooled_ink, pooled_paper, faint_relative, grow=grainy, note=pooled_note, cut_dots=cut_dots
         )
     full_height = pooled_height * 2.0
-    if full_height >= (PHOTO_POOL_ABOVE_HEIGHT if pooled_paper is not None else POOL_ABOVE_HEIGHT):
-        return InkMask(pooled_mask, scale / 2.0, pooled_height, pooled_paper, low, high, pooled_ink)
+    if not full_resolution and full_height >= (
+        PHOTO_POOL_ABOVE_HEIGHT if pooled_paper is not None else POOL_ABOVE_HEIGHT
+    ):
+        return InkMask(pooled_mask, scale / 2.0, pooled_height, pooled_paper, low, high, pooled_ink, pooled=True)
     # A photo's digits of POOL_ABOVE_HEIGHT to PHOTO_POOL_ABOVE_HEIGHT are read at PHOTO_FINE_SCALE,
     # with the height found at half resolution: measured again at full resolution, a comb field's
     # boxes counted with their digits (61 px for digits of 37), and the fields went unread.
-    step = PHOTO_FINE_SCALE if full_height >= POOL_ABOVE_HEIGHT else 1.0
+    step = PHOTO_FINE_SCALE if full_height >= POOL_ABOVE_HEIGHT and not full_resolution else 1.0
     if step < 1.0:
         smoothed = cv2.resize(smoothed, None, fx=step, fy=step, interpolation=cv2.INTER_AREA)
     paper = None if pooled_paper is None else _resized_mask(pooled_paper, smoothed.shape)

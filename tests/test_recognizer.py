@@ -230,7 +230,7 @@ def _layout_of(boxes: list[tuple[int, int, int, int]]) -> Layout:
 
 
 def test_a_page_whose_digits_join_into_columns_upright_may_lay_out_many_more_shapes_sideways() -> None:
-    """A page prepared again sideways that lays out over four times the shapes it did upright is
+    """A page prepared again sideways that lays out over ten times the shapes it did upright is
     kept upright: a printed sheet with a few numbers takes in its words turned that way (11 shapes
     upright, 246 sideways). Upright, a sideways sheet ruled in columns lays out a shape a column,
     each column's digits joined by the rule they stand on; turned, every digit is a shape (a seed-19
