@@ -145,10 +145,11 @@ SIDEWAYS_MAX_GROWTH = 10.0
 # joined, a column at a time, by the rules of a sheet lying sideways and turned 20 degrees further
 # (seed 89 photo_050: its digits measure 58 px upright, where rules join them into 3 shapes, and
 # 13 px sideways; read upright, 46 errors, 4 turned). Such a page lays out far more shapes sideways
-# (42 against 3) without being a page of print, so _took_in_more does not judge it. Turned, the digits of the sticky notes that lay out so few shapes upright
-# measured 0.46 of their upright height or more, and were read sideways at a half (31 photo_012:
-# 4 -> 25 errors). Over thirty-one sets only one other photo changed (a note whose paper was not
-# found: 5 -> 4 errors, still unread either way round).
+# (42 against 3) without being a page of print, so _took_in_more does not judge it. Turned, the
+# digits of the sticky notes that lay out so few shapes upright measured 0.46 of their upright
+# height or more, and were read sideways at a half (31 photo_012: 4 -> 25 errors). Over thirty-one
+# sets only one other photo changed (a note whose paper was not found: 5 -> 4 errors, still unread
+# either way round).
 JOINED_SHARE = 1 / 3
 
 # OpenCV images: uint8 in practice; typed loosely because cv2 returns untyped arrays.
@@ -202,8 +203,9 @@ class RecognizerOptions:
     # and the rest of its number is not the number either: the number goes whole.
     drop_edge_digits: bool = True
     # A still picture may be a crop made around its writing (a field cut out of a form, a digit
-    # drawn on an app's canvas): a small one that is paper to its edges is read set in a margin, and a tight crop keeps the
-    # digits touching its edges (see _is_tight_crop). A camera frame is a view of a scene, never a crop.
+    # drawn on an app's canvas): a small one that is paper to its edges is read set in a margin, and
+    # a tight crop keeps the digits touching its edges (see _is_tight_crop). A camera frame is a
+    # view of a scene, never a crop.
     may_be_crop: bool = True
 
 
