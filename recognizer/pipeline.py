@@ -37,8 +37,10 @@ from recognizer.prepare import (
     MAX_WORKING_SIDE,
     PHOTO_POOL_ABOVE_HEIGHT,
     POOL_ABOVE_HEIGHT,
+    InkMask,
     measure_digit_height,
     prepare,
+    prepare_at_full_resolution,
 )
 from recognizer.reading import DEFAULT_MIN_CONFIDENCE, Box, Frame, Line, Reading
 from recognizer.rules import MIN_BOX_SIDE, RuleRemoval, remove_rules
@@ -361,19 +363,20 @@ def orient(
     rotation: int | None = None,
     judge: Judge | None = None,
     *,
-    full_resolution: bool = False,
+    half_resolution: InkMask | None = None,
 ) -> Oriented | None:
     """The ink upright and deskewed, laid out in lines, with the map back to the frame.
 
     None for a frame with no ink. ``rotation`` (clockwise degrees, a multiple of
     90) forces the orientation; otherwise a page whose digits stack in columns is
     turned, and ``judge`` (how well a layout reads) picks 90 or 270 degrees.
-    ``full_resolution``: prepared at full resolution whatever its digits measure (see prepare).
+    ``half_resolution``: the frame turned by ``rotation``, prepared at half resolution, to prepare
+    again at full resolution whatever its digits measure (see prepare.prepare_at_full_resolution).
     """
-    prepared = _prepare_turned(frame, (rotation or 0) // 90, options, full_resolution=full_resolution)
+    prepared = _prepare_turned(frame, (rotation or 0) // 90, options, half_resolution=half_resolution)
     if prepared is None:
         return None
-    mask, ink, transform, digit_height, photo, pooled = prepared
+    mask, ink, transform, digit_height, photo, inked = prepared
     # Kept for a page whose straightening leaves too few shapes to tell which way is up.
     unstraightened, unstraightened_ink = mask, ink
     mask, ink, transform, skew, edge = _straighten(mask, ink, transform, digit_height, options)
@@ -408,7 +411,7 @@ def orient(
             turned = _turn_sideways(frame, options, mask, ink, layout, upright, judge, photo=photo, edge=edge)
         if turned is not None:
             return turned
-    if pooled and layout.digit_height * 2.0 < (PHOTO_POOL_ABOVE_HEIGHT if photo else POOL_ABOVE_HEIGHT):
+    if inked.pooled and layout.digit_height * 2.0 < (PHOTO_POOL_ABOVE_HEIGHT if photo else POOL_ABOVE_HEIGHT):
         # Measured at half resolution with the rules that joined them (a cheque's box lines, a boxed
         # field's frames), the digits were tall enough for it; without the rules they are not, and
         # half resolution loses their thin strokes (seed 107's cheque photo_019: 39 px with its
@@ -416,7 +419,7 @@ def orient(
         # 11,670 errors, 31 pictures better by 136 (boxed photos 1,320 -> 1,254, tiny cheques 546 ->
         # 496) and 7 worse by 20. Prepared again at the resolution the height then calls for
         # (three quarters for a photo's digits of 34-44 px): 11,682.
-        return orient(frame, options, rotation or 0, judge, full_resolution=True)
+        return orient(frame, options, rotation or 0, judge, half_resolution=inked)
     return Oriented(mask, transform, layout, rotation or 0, skew)
 
 
@@ -435,16 +438,17 @@ class _Prepared(NamedTuple):
     digit_height: float
     # Whether paper was found in it: a photo of a sheet, not a scan.
     photo: bool
-    # Whether it was prepared at half resolution (prepare.POOL_ABOVE_HEIGHT).
-    pooled: bool
+    # What prepare returned (whether it is at half resolution: prepare.POOL_ABOVE_HEIGHT).
+    inked: InkMask
 
 
 def _prepare_turned(
-    frame: Frame, turns: int, options: RecognizerOptions, *, full_resolution: bool = False
+    frame: Frame, turns: int, options: RecognizerOptions, *, half_resolution: InkMask | None = None
 ) -> _Prepared | None:
     """The frame's ink mask and ink map, prepared after turning the image ``turns`` quarter turns
     clockwise, with the map back to the frame, the digits' height and whether paper was found in
-    it (a photo of a sheet, not a scan). ``full_resolution``: see :func:`prepare.prepare`.
+    it (a photo of a sheet, not a scan). ``half_resolution``: this turned frame as prepared at half
+    resolution, to prepare again at full resolution from what was found there.
 
     The image is turned before it is prepared, not the mask after: preparation measures
     the digits' height to choose its resolution and its filters, and on a page lying
@@ -466,7 +470,7 @@ def _prepare_turned(
         if paper_to_the_edges(image):
             image, margin_back = surround(image, MAX_WORKING_SIDE)
             transform = transform.then(margin_back)
-    inked = prepare(image, full_resolution=full_resolution)
+    inked = prepare(image) if half_resolution is None else prepare_at_full_resolution(half_resolution)
     height = inked.digit_height
     if margin_back is not None:
         # A drawing pad or a crop holding a lone 1: thin upright strokes do not say how tall digits
@@ -477,7 +481,7 @@ def _prepare_turned(
     if height == 0.0:
         return None
     transform = transform.then(Transform.scaling_step(inked.scale))
-    return _Prepared(inked.mask, inked.ink, transform, height, inked.paper is not None, inked.pooled)
+    return _Prepared(inked.mask, inked.ink, transform, height, inked.paper is not None, inked)
 
 
 def _straighten(

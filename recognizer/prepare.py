@@ -334,8 +334,33 @@ class InkMask:
     # The ink map the mask was thresholded from (same size): how much darker than its paper each
     # pixel is. It tells a pen stroke from the lighter printed rule it lies along (rules.remove_rules).
     ink: Image
-    # Whether it is at half the working resolution (digits of POOL_ABOVE_HEIGHT or more).
-    pooled: bool = False
+    # Set when it is at half the working resolution (digits of POOL_ABOVE_HEIGHT or more): what
+    # was found there, which prepare_at_full_resolution starts from.
+    half: HalfResolution | None = None
+
+    @property
+    def pooled(self) -> bool:
+        return self.half is not None
+
+
+@dataclass(frozen=True, eq=False)
+class HalfResolution:
+    """What :func:`prepare` found at half resolution that a finer scale starts from: the working
+    scale, the lightly blurred working image, the paper and the sticky note in it (and whether the
+    note alone holds the writing), the paper closing's kernel, whether the ink is grainy, the
+    share of its peak a faint stroke keeps, the digits' height at full working resolution and the
+    dots the sheet cuts."""
+
+    scale: float
+    smoothed: Image
+    paper: Image | None
+    note: Image | None
+    note_read: bool
+    kernel: int
+    grainy: bool
+    faint_relative: float
+    height: float
+    cut_dots: CutDots | None
 
 
 _table_builder: threading.Thread | None = None
@@ -1558,15 +1583,13 @@ def measure_digit_height(mask: Image, unblobbed: _Unblobbed | None = None) -> fl
     return max(estimates)
 
 
-def prepare(image: Image, *, full_resolution: bool = False) -> InkMask:
+def prepare(image: Image) -> InkMask:
     """Scale, find the paper, map the ink and threshold it at a resolution that suits the digits.
 
     Everything is first done at half resolution, which is all that digits taller than
     :data:`POOL_ABOVE_HEIGHT` need (:data:`PHOTO_POOL_ABOVE_HEIGHT` on a photo of a sheet, whose
     digits from the one to the other are thresholded again at :data:`PHOTO_FINE_SCALE` of the
-    resolution); smaller digits are thresholded again at full resolution. ``full_resolution``:
-    thresholded again at full resolution whatever height is measured at half (the caller measured
-    the digits smaller, once the rules that joined them were gone).
+    resolution); smaller digits are thresholded again at full resolution.
     """
     scale = working_scale(image.shape[0], image.shape[1])
     if scale < 1.0:
@@ -1603,25 +1626,48 @@ def prepare(image: Image, *, full_resolution: bool = False) -> InkMask:
         pooled_mask, pooled_height, low, high, note_read = _digit_mask(
             pooled_ink, pooled_paper, faint_relative, grow=grainy, note=pooled_note, cut_dots=cut_dots
         )
-    full_height = pooled_height * 2.0
-    if not full_resolution and full_height >= (
-        PHOTO_POOL_ABOVE_HEIGHT if pooled_paper is not None else POOL_ABOVE_HEIGHT
-    ):
-        return InkMask(pooled_mask, scale / 2.0, pooled_height, pooled_paper, low, high, pooled_ink, pooled=True)
+    half = HalfResolution(
+        scale,
+        smoothed,
+        pooled_paper,
+        pooled_note,
+        note_read,
+        kernel,
+        grainy,
+        faint_relative,
+        pooled_height * 2.0,
+        cut_dots,
+    )
+    if half.height >= (PHOTO_POOL_ABOVE_HEIGHT if pooled_paper is not None else POOL_ABOVE_HEIGHT):
+        return InkMask(pooled_mask, scale / 2.0, pooled_height, pooled_paper, low, high, pooled_ink, half)
     # A photo's digits of POOL_ABOVE_HEIGHT to PHOTO_POOL_ABOVE_HEIGHT are read at PHOTO_FINE_SCALE,
     # with the height found at half resolution: measured again at full resolution, a comb field's
     # boxes counted with their digits (61 px for digits of 37), and the fields went unread.
-    step = PHOTO_FINE_SCALE if full_height >= POOL_ABOVE_HEIGHT and not full_resolution else 1.0
+    return _finer(half, PHOTO_FINE_SCALE if half.height >= POOL_ABOVE_HEIGHT else 1.0)
+
+
+def prepare_at_full_resolution(inked: InkMask) -> InkMask:
+    """``inked``, prepared at half resolution, thresholded again at full resolution whatever height
+    was measured there (the caller measured the digits smaller, once the rules that joined them
+    were gone). The half-resolution stage (paper, ink map, kernel) is not done again."""
+    if inked.half is None:
+        raise ValueError("the ink mask is not at half resolution")
+    return _finer(inked.half, 1.0)
+
+
+def _finer(half: HalfResolution, step: float) -> InkMask:
+    """The picture thresholded at ``step`` of the working resolution, from what was found at half."""
+    smoothed = half.smoothed
     if step < 1.0:
         smoothed = cv2.resize(smoothed, None, fx=step, fy=step, interpolation=cv2.INTER_AREA)
-    paper = None if pooled_paper is None else _resized_mask(pooled_paper, smoothed.shape)
+    paper = None if half.paper is None else _resized_mask(half.paper, smoothed.shape)
     # A note found to hold handwriting is read alone at this scale too, whatever is measured on it here.
-    note = _resized_mask(pooled_note, smoothed.shape) if pooled_note is not None and note_read else None
+    note = _resized_mask(half.note, smoothed.shape) if half.note is not None and half.note_read else None
     # The same closing as at half resolution: the kernel is in thumbnail pixels, the same share of the picture.
-    ink = _ink_and_paper(smoothed, kernel=kernel)[0]
+    ink = _ink_and_paper(smoothed, kernel=half.kernel)[0]
     floor = noise_floor(ink, paper)
     grain = False
-    if grainy:
+    if half.grainy:
         # Digits under POOL_ABOVE_HEIGHT (and a photo's at PHOTO_FINE_SCALE) lose too much to the
         # blur when the floor is set by a fine pattern (a cheque's security print) rather than
         # grain; only grain gives way to it. (At half resolution a grainy map is always blurred.)
@@ -1630,11 +1676,19 @@ def prepare(image: Image, *, full_resolution: bool = False) -> InkMask:
         grain = blurred_floor <= (1.0 - GRAIN_BLUR_GAIN) * floor
         if grain:
             ink, floor = blurred, blurred_floor
-    known = full_height * step if step < 1.0 else None
+    known = half.height * step if step < 1.0 else None
     mask, height, low, high, _ = _digit_mask(
-        ink, paper, faint_relative, floor, grow=grain, height=known, note=note, note_decided=True, cut_dots=cut_dots
+        ink,
+        paper,
+        half.faint_relative,
+        floor,
+        grow=grain,
+        height=known,
+        note=note,
+        note_decided=True,
+        cut_dots=half.cut_dots,
     )
-    return InkMask(mask, scale * step, height or full_height * step, paper, low, high, ink)
+    return InkMask(mask, half.scale * step, height or half.height * step, paper, low, high, ink)
 
 
 def _resized_mask(mask: Image, shape: tuple[int, ...]) -> Image:
