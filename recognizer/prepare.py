@@ -920,7 +920,7 @@ def _edges_reached(region: npt.NDArray[np.bool_]) -> int:
 
 
 def _reaches_edge(region: npt.NDArray[np.bool_]) -> bool:
-    return bool(region[0].any() or region[-1].any() or region[:, 0].any() or region[:, -1].any())
+    return _edges_reached(region) > 0
 
 
 def find_paper(image: Image, thumbnail: Image | None = None) -> Image | None:
