@@ -305,8 +305,8 @@ def lay_out_lines(
     """Remove rules, find atoms and chain them into text lines (leaving out lines of small print).
 
     ``ink``: the ink map under ``mask``, which tells strokes from the rules they lie along.
-    ``photo``: the mask is a photographed sheet's, whose faint boxes it may hold only dashes of
-    (see rules.FAINT_FRAME_INK). ``edge``: where the picture's edge runs in a straightened mask.
+    ``photo``: the mask is a photographed sheet's, whose rules are resampled (see
+    rules.remove_rules). ``edge``: where the picture's edge runs in a straightened mask.
     """
     rules, components, height = _without_rules(mask, digit_height, ink, photo=photo, edge=edge)
     if _boxes_found_with_wrong_height(rules, digit_height, height):

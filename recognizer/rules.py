@@ -86,10 +86,11 @@ RULE_LEVEL_PERCENTILE = 75.0
 # 3,194 / 3,197, before crossing strokes were kept too; without that, the foot of a 9 in a comb
 # field went and it read as a 7).
 MIN_STROKE_ALONG = 0.12
-# On a photo, a printed box's thin grey lines fall apart when thresholded. A digit touching the box
-# joins it into one shape, and each shape keeps only the pixels darker than 0.3 of its darkest
-# (prepare.RELATIVE_INK); the box is lighter than that, so only dashes of it are left. No run of
-# the dashes is long enough to be a side, the box stays, and its cells read as 1s and 0s.
+# On a photo (and on a scan: see FAINT_FRAME_LEVEL), a printed box's thin grey lines fall apart
+# when thresholded. A digit touching the box joins it into one shape, and each shape keeps only the
+# pixels darker than 0.3 of its darkest (prepare.RELATIVE_INK); the box is lighter than that, so
+# only dashes of it are left. No run of the dashes is long enough to be a side, the box stays, and
+# its cells read as 1s and 0s.
 # Boxes are therefore also looked for in all the ink above this level: prepare.MIN_INK, the
 # lowest noise floor a mask is cut at. There they are whole, but handwriting is fatter too, and
 # its strokes can close into a rectangle. A printed box the threshold shredded is one the mask holds
@@ -99,6 +100,29 @@ MIN_STROKE_ALONG = 0.12
 # 2,457 -> 2,403 (a cover of 0.4: 2,437, 0.6: 2,400; a level of 35: 2,442).
 FAINT_FRAME_INK = 22.0
 MAX_FRAME_COVER = 0.5
+# A box the mask holds most of can still have gone to dashes where it counts: seed 163's scanned
+# form (page_015) prints its comb fields in 1-px lines of grey 185, just at the cut its digits set,
+# and the mask kept 0.65-0.92 of each box, in pieces too short for its sides and dividers. They
+# read as 1s (`5425195694` as `542151195694`; 44 errors). Such a box is printed lighter than the
+# pen writes, which handwriting that closes a rectangle never is: a box found in the faint ink is
+# also taken when its line (the median of its pixels in the ink map: most are the printed line
+# alone) is at most FAINT_FRAME_LEVEL of the strokes inside it (the FRAME_LEVEL_PERCENTILE of the
+# mask's pixels clear of the frame). Printed boxes measured 0.23-0.6 on the pictures this
+# changed, rectangles closed by faint blue handwriting, a cheque's pattern or a desk 0.5-0.9; the
+# level is where the errors were fewest. Boxes are looked for so on scans too, where (before this
+# level) the faint ink changed no reading.
+# Over thirty-six sets: 13,601 -> 13,478 errors (boxed photos 1,454 -> 1,353, boxed forms 764 ->
+# 723; 49 pictures better by 175, 28 worse by 52). A level of 0.4 / 0.45 / 0.6 / 0.7: 13,508 /
+# 13,492 / 13,498 / 13,616.
+FAINT_FRAME_LEVEL = 0.5
+# On a scan a printed line is even, and its median is its level. The strokes lying along a box
+# found in the faint ink are told from it by that level (not FRAME_LEVEL_PERCENTILE of its
+# pixels, which in a field of a few boxes took in the strokes: seed 163's `7078` lost its 7's bar
+# and 0's side, and what was left of it was dropped as a printed word). Over thirty-six sets:
+# 13,478 -> 13,457 (boxed forms 723 -> 707, noisy scans 201 -> 196). Not on photos, whose
+# resampled lines vary in darkness along their course, and more of a line passes for strokes
+# along it (boxed photos 1,352 -> 1,518).
+SCAN_FRAME_LEVEL_PERCENTILE = 50.0
 # A photographed sheet's rules are resampled (perspective, scaling, blur): a thin rule's darkness
 # varies along it with where it falls on the pixel grid, its edges are soft, and its columns lean.
 # On photos of a sheet (``remove_rules(photo=True)``: the paper was found), three things follow:
@@ -337,14 +361,25 @@ def strip_long_runs(mask: Image, length: int) -> Image:
     return cv2.bitwise_and(mask, cv2.bitwise_not(runs))
 
 
-def _shredded(frame: npt.NDArray[np.bool_], thresholded: Image, x: int, y: int) -> bool:
-    """Whether a box found in the faint ink, its ``frame`` pixels at (x, y), is one the threshold
-    shredded: ``thresholded``, the mask, holds some of it and at most MAX_FRAME_COVER. A box the
-    mask holds none of has nothing to take out, and may lie off the paper, where the mask is
-    empty and the faint ink is the desk's."""
+def _missed_box(frame: npt.NDArray[np.bool_], thresholded: Image, ink: Image, x: int, y: int) -> bool:
+    """Whether a box found in the faint ink, its ``frame`` pixels at (x, y), is a printed box the
+    mask's own search missed: ``thresholded``, the mask, holds some of it, and either at most
+    MAX_FRAME_COVER (the threshold shredded it) or its line is printed lighter than the strokes
+    inside it (see FAINT_FRAME_LEVEL). A box the mask holds none of has nothing to take out, and
+    may lie off the paper, where the mask is empty and the faint ink is the desk's."""
     h, w = frame.shape
-    cover = float(np.mean(thresholded[y : y + h, x : x + w][frame] > 0))
-    return 0.0 < cover <= MAX_FRAME_COVER
+    held = thresholded[y : y + h, x : x + w] > 0
+    cover = float(np.mean(held[frame]))
+    if cover <= MAX_FRAME_COVER:
+        return cover > 0.0
+    # The strokes inside: the mask's pixels clear of the frame by a pixel (its soft edges).
+    clear_of_frame = cv2.dilate(frame.astype(np.uint8), np.ones((3, 3), np.uint8)) == 0
+    strokes = held & clear_of_frame
+    if not strokes.any():
+        return False
+    box_ink = ink[y : y + h, x : x + w]
+    line_level = percentile(box_ink[frame], 50.0)
+    return line_level <= FAINT_FRAME_LEVEL * percentile(box_ink[strokes], FRAME_LEVEL_PERCENTILE)
 
 
 def _overlaps(box: tuple[int, int, int, int], other: tuple[int, int, int, int]) -> bool:
@@ -528,11 +563,11 @@ def _widen(profile: npt.NDArray[np.int64], peak: int, step: int) -> int:
     return min(max(index + step, 0), len(profile) - 1)
 
 
-def _frames(mask: Image, rules: Image, height: float, thresholded: Image | None = None) -> _Frames:
+def _frames(mask: Image, rules: Image, height: float, missed_in: tuple[Image, Image] | None = None) -> _Frames:
     """Printed boxes: straight strokes that close into a rectangle, with any dividers inside.
 
-    ``thresholded``: when ``mask`` is the faint ink, the mask thresholded from it; only boxes the
-    threshold shredded are taken (see :func:`_shredded`).
+    ``missed_in``: when ``mask`` is the faint ink, the mask thresholded from it and the ink map;
+    only printed boxes the mask's own search missed are taken (see :func:`_missed_box`).
 
     A box is a set of straight runs (at least 0.6 digit heights long) with a
     horizontal run along most of its top and bottom and a vertical run along most
@@ -595,7 +630,7 @@ def _frames(mask: Image, rules: Image, height: float, thresholded: Image | None 
         frame_v = left | right
         dividers = _dividers(upright, h)
         frame_v[:, dividers] |= upright[:, dividers]
-        if thresholded is not None and not _shredded(frame_h | frame_v, thresholded, x, y):
+        if missed_in is not None and not _missed_box(frame_h | frame_v, *missed_in, x, y):
             continue
         horizontal[y : y + h, x : x + w] |= frame_h.astype(np.uint8) * 255
         vertical[y : y + h, x : x + w] |= frame_v.astype(np.uint8) * 255
@@ -607,8 +642,9 @@ def _frames(mask: Image, rules: Image, height: float, thresholded: Image | None 
     return _Frames(horizontal, vertical, grids, boxes)
 
 
-def _without_darker_strokes(frames: _Frames, ink: Image) -> _Frames:
-    """The frames less their pixels STROKE_OVER_RULE times darker than their frame: strokes along them."""
+def _without_darker_strokes(frames: _Frames, ink: Image, level_percentile: float = FRAME_LEVEL_PERCENTILE) -> _Frames:
+    """The frames less their pixels STROKE_OVER_RULE times darker than their frame (the
+    ``level_percentile`` of its pixels): strokes along them."""
     framed = cv2.bitwise_or(frames.horizontal, frames.vertical)
     if not framed.any():
         return frames
@@ -616,7 +652,7 @@ def _without_darker_strokes(frames: _Frames, ink: Image) -> _Frames:
     on_frame = framed > 0
     frame_of: npt.NDArray[np.int32] = np.asarray(labels, np.int32)[on_frame]
     values = ink[on_frame].astype(np.float64)
-    (levels,) = percentiles_by_label(frame_of, values, count, (FRAME_LEVEL_PERCENTILE,))
+    (levels,) = percentiles_by_label(frame_of, values, count, (level_percentile,))
     strokes = np.zeros(framed.shape, np.uint8)
     strokes[on_frame] = values >= STROKE_OVER_RULE * levels[frame_of]
     if not strokes.any():
@@ -629,14 +665,18 @@ def _without_darker_strokes(frames: _Frames, ink: Image) -> _Frames:
     )
 
 
-def _with_faint_frames(frames: _Frames, mask: Image, ink: Image, lines: Image, height: float) -> _Frames:
-    """``frames`` and the boxes found in the faint ink that the mask holds only dashes of
-    (see FAINT_FRAME_INK), less the strokes along them, cut to the mask's pixels."""
+def _with_faint_frames(
+    frames: _Frames, mask: Image, ink: Image, lines: Image, height: float, *, photo: bool
+) -> _Frames:
+    """``frames`` and the boxes found in the faint ink that the mask holds only dashes of (see
+    FAINT_FRAME_INK and FAINT_FRAME_LEVEL), less the strokes along them (see
+    SCAN_FRAME_LEVEL_PERCENTILE), cut to the mask's pixels."""
     # The ink map is 8-bit (prepare.ink_map).
     faint_ink = cv2.bitwise_or(mask, cv2.threshold(ink, FAINT_FRAME_INK, 255, cv2.THRESH_BINARY)[1])
     # Strokes are told from the frame by the frame's own level, measured on its whole lines: the
     # mask holds mostly the strokes.
-    faint = _without_darker_strokes(_frames(faint_ink, lines, height, thresholded=mask), ink)
+    level_percentile = FRAME_LEVEL_PERCENTILE if photo else SCAN_FRAME_LEVEL_PERCENTILE
+    faint = _without_darker_strokes(_frames(faint_ink, lines, height, missed_in=(mask, ink)), ink, level_percentile)
     if not faint.grids and not faint.horizontal.any() and not faint.vertical.any():
         return frames
     # A field the mask's own search found in part is found again whole: its pixels are taken, but
@@ -722,9 +762,9 @@ def remove_rules(mask: Image, digit_height: float, ink: Image | None = None, pho
     rule's course goes.
     ``photo``: the mask is a photographed sheet's, whose rules are resampled (see LINE_EDGE_REACH):
     columns are also looked for leaning by COLUMN_TILTS. With ``ink``, strokes along a rule are
-    also told by the ink summed across it, the lines' own edges are taken out, and boxes are also
-    looked for in the faint ink (FAINT_FRAME_INK; on the 218 scanned pages of the samples and five
-    generated sets that changed no page's reading, and it costs 4-9 ms a page).
+    also told by the ink summed across it, and the lines' own edges are taken out.
+    With ``ink``, on scans and photos alike, boxes are also looked for in the faint ink
+    (FAINT_FRAME_INK, FAINT_FRAME_LEVEL).
     """
     assert ink is None or ink.shape == mask.shape, "the ink map must lie pixel for pixel under the mask"
     height = max(8.0, digit_height)
@@ -740,8 +780,7 @@ def remove_rules(mask: Image, digit_height: float, ink: Image | None = None, pho
     frames = _frames(mask, lines, height)
     if ink is not None:
         frames = _without_darker_strokes(frames, ink)
-        if photo:
-            frames = _with_faint_frames(frames, mask, ink, lines, height)
+        frames = _with_faint_frames(frames, mask, ink, lines, height, photo=photo)
     horizontal = cv2.bitwise_or(ruled, frames.horizontal)
     vertical = cv2.bitwise_or(columns, frames.vertical)
     rules = cv2.bitwise_or(horizontal, vertical)
