@@ -104,7 +104,7 @@ MAX_FRAME_COVER = 0.5
 # form (page_015) prints its comb fields in 1-px lines of grey 185, just at the cut its digits set,
 # and the mask kept 0.65-0.92 of each box, in pieces too short for its sides and dividers. They
 # read as 1s (`5425195694` as `542151195694`; 44 errors). Such a box is printed lighter than the
-# pen writes, which handwriting that closes a rectangle never is: a box found in the faint ink is
+# pen writes, which handwriting that closes a rectangle seldom is: a box found in the faint ink is
 # also taken when its line (the median of its pixels in the ink map: most are the printed line
 # alone) is at most FAINT_FRAME_LEVEL of the strokes inside it (the FRAME_LEVEL_PERCENTILE of the
 # mask's pixels clear of the frame). Printed boxes measured 0.23-0.6 on the pictures this
