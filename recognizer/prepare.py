@@ -590,10 +590,11 @@ def _as_dark_as_the_ink(
         thin &= on_paper
     if not thin.any():
         return strokes
-    least = STROKE_DARKNESS * float(np.percentile(usual[thin], 99))
-    dark = np.zeros_like(strokes)
-    for index in np.flatnonzero(strokes).tolist():
-        dark[index] = float(np.median(darkness[labels == index])) >= least
+    least = STROKE_DARKNESS * percentile(usual[thin], 99.0)
+    # Each piece's median darkness from one pass over the flagged pieces' pixels, not a mask per piece.
+    flagged = strokes[labels]
+    (medians,) = percentiles_by_label(labels[flagged], darkness[flagged].astype(np.float64), len(strokes), (50.0,))
+    dark: npt.NDArray[np.bool_] = strokes & (medians >= least)
     return dark
 
 
