@@ -376,7 +376,8 @@ def orient(
     prepared = _prepare_turned(frame, (rotation or 0) // 90, options, half_resolution=half_resolution)
     if prepared is None:
         return None
-    mask, ink, transform, digit_height, photo, inked = prepared
+    inked, transform, digit_height = prepared
+    mask, ink, photo = inked.mask, inked.ink, prepared.photo
     # Kept for a page whose straightening leaves too few shapes to tell which way is up.
     unstraightened, unstraightened_ink = mask, ink
     mask, ink, transform, skew, edge = _straighten(mask, ink, transform, digit_height, options)
@@ -432,14 +433,16 @@ def _stacked_in_columns(layout: Layout) -> bool:
 class _Prepared(NamedTuple):
     """A frame's ink, prepared (see :func:`_prepare_turned`)."""
 
-    mask: Image
-    ink: Image
+    # What prepare returned: the mask, its ink map, whether paper was found in it and whether it is
+    # at half resolution (prepare.POOL_ABOVE_HEIGHT).
+    inked: InkMask
     transform: Transform
     digit_height: float
-    # Whether paper was found in it: a photo of a sheet, not a scan.
-    photo: bool
-    # What prepare returned (whether it is at half resolution: prepare.POOL_ABOVE_HEIGHT).
-    inked: InkMask
+
+    @property
+    def photo(self) -> bool:
+        """Whether paper was found in it: a photo of a sheet, not a scan."""
+        return self.inked.paper is not None
 
 
 def _prepare_turned(
@@ -481,7 +484,7 @@ def _prepare_turned(
     if height == 0.0:
         return None
     transform = transform.then(Transform.scaling_step(inked.scale))
-    return _Prepared(inked.mask, inked.ink, transform, height, inked.paper is not None, inked)
+    return _Prepared(inked, transform, height)
 
 
 def _straighten(
@@ -566,7 +569,8 @@ def _turn_sideways(
     prepared = _prepare_turned(frame, 1, options)
     if prepared is None:
         return None
-    turned, ink, transform, height, photo, _ = prepared
+    turned, ink = prepared.inked.mask, prepared.inked.ink
+    transform, height, photo = prepared.transform, prepared.digit_height, prepared.photo
     # Skew is measured again: on the page as it lay, rows ran across its lines of digits.
     turned, ink, transform, skew, edge = _straighten(turned, ink, transform, height, options)
     candidates = [Oriented(turned, transform, lay_out_lines(turned, height, ink, photo=photo, edge=edge), 90, skew)]
