@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import cv2
@@ -33,6 +33,7 @@ from recognizer.geometry import (
     surround,
 )
 from recognizer.group import Span, group_line, rows
+from recognizer.motion import find_motion_blur, without_motion_blur
 from recognizer.prepare import (
     MAX_WORKING_SIDE,
     PHOTO_POOL_ABOVE_HEIGHT,
@@ -209,6 +210,21 @@ class RecognizerOptions:
     # a tight crop keeps the digits touching its edges (see _is_tight_crop). A camera frame is a
     # view of a scene, never a crop.
     may_be_crop: bool = True
+    # A photo smeared by the camera's motion is sharpened before it is read (see recognizer.motion).
+    undo_motion_blur: bool = True
+
+
+# A frame read less surely than BLUR_TRY_BELOW (orientation_score) is looked at for motion blur; if
+# it has some, it is read again sharpened (recognizer.motion), and that reading kept when it is
+# BLUR_MARGIN surer and the first at least BLUR_MIN_SURENESS. Sharpened by a blur found where there
+# was none (the rows of a page of print, a cheque's pattern), a picture reads worse, most often far
+# less surely. Kept unjudged (as first written, with a blur's length taken from the best fit), the
+# 180 pictures of the thirty-eight sets in which a blur was found went from 1,484 errors to 3,113,
+# one skewed page 0 -> 214. Judged, 1,169 (42 pictures better by 317, 2 worse by 2). Margin 0.1: 1,225; 0.05 with a first reading surer than 0.5: 1,410.
+# A cheque's pattern reads unsurely either way (a first reading under 0.3).
+BLUR_TRY_BELOW = 0.99
+BLUR_MARGIN = 0.05
+BLUR_MIN_SURENESS = 0.3
 
 
 @dataclass(frozen=True)
@@ -645,6 +661,19 @@ class Recognizer:
         if min(frame.width, frame.height) < MIN_FRAME_SIDE:
             # A tracking pixel or a thin strip holds no digit (and would trip OpenCV's kernels).
             return self._reading(frame, [], started, 0, 0.0)
+        reading, sureness = self._read(frame, started)
+        if self.options.undo_motion_blur and sureness < BLUR_TRY_BELOW:
+            blur = find_motion_blur(frame.image)
+            if blur is not None:
+                sharpened, sharpened_sureness = self._read(
+                    replace(frame, image=without_motion_blur(frame.image, blur)), started
+                )
+                if sureness >= BLUR_MIN_SURENESS and sharpened_sureness >= sureness + BLUR_MARGIN:
+                    return replace(sharpened, elapsed_ms=(time.perf_counter() - started) * 1000.0)
+        return reading
+
+    def _read(self, frame: Frame, started: float) -> tuple[Reading, float]:
+        """``frame`` read, and how surely (orientation_score)."""
         # A page looked at sideways is decoded both ways round to judge which reads better;
         # the winner's decoding is kept rather than done again.
         judged: list[tuple[Layout, _Decoded]] = []
@@ -660,10 +689,10 @@ class Recognizer:
 
         oriented = orient(frame, self.options, judge=judge)
         if oriented is None:
-            return self._reading(frame, [], started, 0, 0.0)
+            return self._reading(frame, [], started, 0, 0.0), 1.0
         decoded = next((d for layout, d in judged if layout is oriented.layout), None) or self._decode(oriented.layout)
         lines = self._lines(decoded, oriented.transform)
-        return self._reading(frame, lines, started, oriented.rotation, oriented.skew)
+        return self._reading(frame, lines, started, oriented.rotation, oriented.skew), orientation_score(decoded.plain)
 
     def _lines(self, decoded: _Decoded, transform: Transform) -> list[Line]:
         kept = [line.candidates for line in decoded.lines if line.candidates]
