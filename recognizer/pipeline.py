@@ -298,6 +298,8 @@ class Oriented:
     layout: Layout
     rotation: int
     skew: float
+    # Whether paper was found in it: a photo of a sheet, not a scan.
+    photo: bool
 
 
 @dataclass(frozen=True)
@@ -437,7 +439,7 @@ def orient(
         # 496) and 7 worse by 20. Prepared again at the resolution the height then calls for
         # (three quarters for a photo's digits of 34-44 px): 11,682.
         return orient(frame, options, rotation or 0, judge, half_resolution=inked)
-    return Oriented(mask, transform, layout, rotation or 0, skew)
+    return Oriented(mask, transform, layout, rotation or 0, skew, photo)
 
 
 def _stacked_in_columns(layout: Layout) -> bool:
@@ -589,7 +591,9 @@ def _turn_sideways(
     transform, height, photo = prepared.transform, prepared.digit_height, prepared.photo
     # Skew is measured again: on the page as it lay, rows ran across its lines of digits.
     turned, ink, transform, skew, edge = _straighten(turned, ink, transform, height, options)
-    candidates = [Oriented(turned, transform, lay_out_lines(turned, height, ink, photo=photo, edge=edge), 90, skew)]
+    candidates = [
+        Oriented(turned, transform, lay_out_lines(turned, height, ink, photo=photo, edge=edge), 90, skew, photo)
+    ]
     # 270 degrees is the straightened 90-degree page turned upside down.
     upside_down, back = rotate_quarter(turned, 2)
     ink_upside_down, _ = rotate_quarter(ink, 2)
@@ -601,6 +605,7 @@ def _turn_sideways(
             lay_out_lines(upside_down, height, ink_upside_down, photo=photo, edge=edge_upside_down),
             270,
             skew,
+            photo,
         )
     )
     # 90 or 270: digits upside down read poorly, so keep the way round that reads better.
@@ -661,19 +666,20 @@ class Recognizer:
         if min(frame.width, frame.height) < MIN_FRAME_SIDE:
             # A tracking pixel or a thin strip holds no digit (and would trip OpenCV's kernels).
             return self._reading(frame, [], started, 0, 0.0)
-        reading, sureness = self._read(frame, started)
-        if self.options.undo_motion_blur and sureness < BLUR_TRY_BELOW:
+        reading, sureness, photo = self._read(frame, started)
+        # A scan is never smeared by a camera's motion; a photo read surely needs no sharpening.
+        if self.options.undo_motion_blur and photo and sureness < BLUR_TRY_BELOW:
             blur = find_motion_blur(frame.image)
             if blur is not None:
-                sharpened, sharpened_sureness = self._read(
+                sharpened, sharpened_sureness, _ = self._read(
                     replace(frame, image=without_motion_blur(frame.image, blur)), started
                 )
                 if sureness >= BLUR_MIN_SURENESS and sharpened_sureness >= sureness + BLUR_MARGIN:
                     return replace(sharpened, elapsed_ms=(time.perf_counter() - started) * 1000.0)
         return reading
 
-    def _read(self, frame: Frame, started: float) -> tuple[Reading, float]:
-        """``frame`` read, and how surely (orientation_score)."""
+    def _read(self, frame: Frame, started: float) -> tuple[Reading, float, bool]:
+        """``frame`` read, how surely (orientation_score), and whether it is a photo of a sheet."""
         # A page looked at sideways is decoded both ways round to judge which reads better;
         # the winner's decoding is kept rather than done again.
         judged: list[tuple[Layout, _Decoded]] = []
@@ -689,10 +695,11 @@ class Recognizer:
 
         oriented = orient(frame, self.options, judge=judge)
         if oriented is None:
-            return self._reading(frame, [], started, 0, 0.0), 1.0
+            return self._reading(frame, [], started, 0, 0.0), 1.0, False
         decoded = next((d for layout, d in judged if layout is oriented.layout), None) or self._decode(oriented.layout)
         lines = self._lines(decoded, oriented.transform)
-        return self._reading(frame, lines, started, oriented.rotation, oriented.skew), orientation_score(decoded.plain)
+        reading = self._reading(frame, lines, started, oriented.rotation, oriented.skew)
+        return reading, orientation_score(decoded.plain), oriented.photo
 
     def _lines(self, decoded: _Decoded, transform: Transform) -> list[Line]:
         kept = [line.candidates for line in decoded.lines if line.candidates]
