@@ -220,8 +220,9 @@ class RecognizerOptions:
 # was none (the rows of a page of print, a cheque's pattern), a picture reads worse, most often far
 # less surely. Kept unjudged (as first written, with a blur's length taken from the best fit), the
 # 180 pictures of the thirty-eight sets in which a blur was found went from 1,484 errors to 3,113,
-# one skewed page 0 -> 214. Judged, 1,169 (42 pictures better by 317, 2 worse by 2). Margin 0.1: 1,225; 0.05 with a first reading surer than 0.5: 1,410.
-# A cheque's pattern reads unsurely either way (a first reading under 0.3).
+# one skewed page 0 -> 214. Judged, 1,169 (42 pictures better by 317, 2 worse by 2). Margin 0.1:
+# 1,225; 0.05 with a first reading surer than 0.5: 1,410. A cheque's pattern reads unsurely either
+# way (a first reading under 0.3), and is not searched.
 BLUR_TRY_BELOW = 0.99
 BLUR_MARGIN = 0.05
 BLUR_MIN_SURENESS = 0.3
@@ -667,14 +668,15 @@ class Recognizer:
             # A tracking pixel or a thin strip holds no digit (and would trip OpenCV's kernels).
             return self._reading(frame, [], started, 0, 0.0)
         reading, sureness, photo = self._read(frame, started)
-        # A scan is never smeared by a camera's motion; a photo read surely needs no sharpening.
-        if self.options.undo_motion_blur and photo and sureness < BLUR_TRY_BELOW:
+        # A scan is never smeared by a camera's motion; a photo read surely needs no sharpening, and
+        # one read very unsurely would not be trusted sharpened (BLUR_MIN_SURENESS).
+        if self.options.undo_motion_blur and photo and BLUR_MIN_SURENESS <= sureness < BLUR_TRY_BELOW:
             blur = find_motion_blur(frame.image)
             if blur is not None:
                 sharpened, sharpened_sureness, _ = self._read(
                     replace(frame, image=without_motion_blur(frame.image, blur)), started
                 )
-                if sureness >= BLUR_MIN_SURENESS and sharpened_sureness >= sureness + BLUR_MARGIN:
+                if sharpened_sureness >= sureness + BLUR_MARGIN:
                     return replace(sharpened, elapsed_ms=(time.perf_counter() - started) * 1000.0)
         return reading
 
