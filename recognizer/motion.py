@@ -27,6 +27,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from recognizer.percentiles import percentile
+
 Image = npt.NDArray[np.uint8]
 
 # Tiles the spectrum is averaged over (Welch's method): a power of two for the FFT, large enough to
@@ -157,7 +159,7 @@ def _log_power_spectrum(grey: Image) -> npt.NDArray[np.float32] | None:
     rows, cols = grey.shape[0] // half, grey.shape[1] // half
     if min(rows, cols) < 2:
         return None
-    brightest = float(np.percentile(grey[::4, ::4], 99))
+    brightest = percentile(grey[::4, ::4].ravel(), 99)
     # Every other pixel is plenty to tell paper and ink apart, at a quarter of the cost.
     step = 2
     sampled = grey[: rows * half : step, : cols * half : step]
