@@ -33,7 +33,7 @@ from recognizer.geometry import (
     surround,
 )
 from recognizer.group import Span, group_line, rows
-from recognizer.motion import find_motion_blur, without_motion_blur
+from recognizer.motion import MotionBlur, find_motion_blur, without_motion_blur
 from recognizer.prepare import (
     MAX_WORKING_SIDE,
     PHOTO_POOL_ABOVE_HEIGHT,
@@ -212,6 +212,10 @@ class RecognizerOptions:
     may_be_crop: bool = True
     # A photo smeared by the camera's motion is sharpened before it is read (see recognizer.motion).
     undo_motion_blur: bool = True
+    # ... by the line found and, if that reads unsurely, by lines around it (up to four more
+    # readings of the photo): worth it for a still picture, not for a camera frame (the next one
+    # comes in a few tens of milliseconds).
+    search_blur_line: bool = True
 
 
 # A frame read less surely than BLUR_TRY_BELOW (orientation_score) is looked at for motion blur; if
@@ -226,6 +230,16 @@ class RecognizerOptions:
 BLUR_TRY_BELOW = 0.99
 BLUR_MARGIN = 0.05
 BLUR_MIN_SURENESS = 0.3
+# The line is found to within 5-15 degrees and a pixel or two (recognizer.motion), and a line a little
+# off sharpens a little less, or rings. So the photo is also read sharpened by lines turned by these
+# angles (degrees) and, along the surest direction, stretched by these factors, until a reading is
+# BLUR_TRY_BELOW sure; the surest is kept. Over the 176 photos of the thirty-eight sets in which a blur is
+# found: 1,162 -> 1,020 errors (29 photos better, 9 worse; 2.5 readings more on average). All 25
+# lines of 0, 5 and 10 degrees either way and 0.8 to 1.25 times the length: 1,011 (24 more
+# readings); turns of 5 and 10 degrees, then lengths 0.8, 0.9, 1.1, 1.25: 1,009; turns of 5 and
+# lengths of 0.9 and 1.1: 1,048. Trying every line against the truth would read 791.
+BLUR_ANGLE_TRIES = (-10.0, 10.0)
+BLUR_LENGTH_TRIES = (0.8, 1.25)
 
 
 @dataclass(frozen=True)
@@ -673,12 +687,39 @@ class Recognizer:
         if self.options.undo_motion_blur and photo and BLUR_MIN_SURENESS <= sureness < BLUR_TRY_BELOW:
             blur = find_motion_blur(frame.image)
             if blur is not None:
-                sharpened, sharpened_sureness, _ = self._read(
-                    replace(frame, image=without_motion_blur(frame.image, blur)), started
-                )
+                sharpened, sharpened_sureness = self._read_sharpened(frame, blur, started)
                 if sharpened_sureness >= sureness + BLUR_MARGIN:
                     return replace(sharpened, elapsed_ms=(time.perf_counter() - started) * 1000.0)
         return reading
+
+    def _read_sharpened(self, frame: Frame, blur: MotionBlur, started: float) -> tuple[Reading, float]:
+        """``frame`` sharpened by the line of ``blur`` and read, with how surely; with
+        ``search_blur_line``, also by lines turned and stretched from it (BLUR_ANGLE_TRIES,
+        BLUR_LENGTH_TRIES): the surest reading."""
+
+        def read_with(line: MotionBlur) -> tuple[Reading, float]:
+            reading, sureness, _ = self._read(replace(frame, image=without_motion_blur(frame.image, line)), started)
+            return reading, sureness
+
+        best_line = blur
+        best = read_with(blur)
+        if not self.options.search_blur_line:
+            return best
+        # The direction first, then the length along the best direction; a reading sure enough to
+        # have needed no sharpening ends the search.
+        for line in [replace(blur, angle=(blur.angle + turn) % 180.0) for turn in BLUR_ANGLE_TRIES]:
+            if best[1] >= BLUR_TRY_BELOW:
+                return best
+            tried = read_with(line)
+            if tried[1] > best[1]:
+                best, best_line = tried, line
+        for factor in BLUR_LENGTH_TRIES:
+            if best[1] >= BLUR_TRY_BELOW:
+                return best
+            tried = read_with(replace(best_line, length=best_line.length * factor))
+            if tried[1] > best[1]:
+                best = tried
+        return best
 
     def _read(self, frame: Frame, started: float) -> tuple[Reading, float, bool]:
         """``frame`` read, how surely (orientation_score), and whether it is a photo of a sheet."""

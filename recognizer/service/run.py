@@ -36,8 +36,14 @@ def live_recognizer_options(min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> R
     # A camera is not turned on its side between frames: skipping that check saves time on every frame.
     # Digits cut by the frame's edge would be read as other digits, however close the camera is:
     # a frame is never a crop made around its writing.
+    # A frame smeared by the camera's motion is sharpened by the line found, not searched around it:
+    # the next frame comes in a few tens of milliseconds.
     return RecognizerOptions(
-        min_confidence=min_confidence, drop_edge_digits=True, detect_rotation=False, may_be_crop=False
+        min_confidence=min_confidence,
+        drop_edge_digits=True,
+        detect_rotation=False,
+        may_be_crop=False,
+        search_blur_line=False,
     )
 
 
