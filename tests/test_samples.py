@@ -237,16 +237,24 @@ def test_a_scanned_form_whose_light_grey_boxes_the_threshold_breaks_is_read(reco
     assert score.character_errors <= 10, reading.text
 
 
+def _read_smeared_photo(
+    recognizer: Recognizer, name: str, truth_numbers: int, least_matched: int, most_errors: int
+) -> Score:
+    """Read a test photo smeared by the camera's motion, check how well, and return its score."""
+    reading, score = _read_test_picture(recognizer, name)
+    assert score.truth_numbers == truth_numbers
+    assert score.matched_numbers >= least_matched, reading.text
+    assert score.character_errors <= most_errors, reading.text
+    return score
+
+
 def test_a_photo_smeared_by_the_cameras_motion_is_read_sharpened(recognizer: Recognizer) -> None:
     """A 1920x1080 photo of a form on a desk, taken while the camera moved (made by
     samples/make_samples.py, seed 79, before the motion search was written): each point is smeared
     along a short line. The strokes across it kept too little of their darkness for the threshold,
     and the form's 20 numbers read with 42 errors. The blur is now found in the spectrum and taken
     out, and the sharpened picture's reading kept, being surer."""
-    reading, score = _read_test_picture(recognizer, "desk_photo_smeared_by_the_cameras_motion")
-    assert score.truth_numbers == 20
-    assert score.matched_numbers >= 17, reading.text
-    assert score.character_errors <= 6, reading.text
+    score = _read_smeared_photo(recognizer, "desk_photo_smeared_by_the_cameras_motion", 20, 17, 6)
     plain = Recognizer(recognizer.classifier, RecognizerOptions(undo_motion_blur=False))
     _, unsharpened = _read_test_picture(plain, "desk_photo_smeared_by_the_cameras_motion")
     assert unsharpened.character_errors > 3 * score.character_errors
@@ -259,10 +267,7 @@ def test_a_photo_smeared_along_a_line_found_a_little_off_is_read_by_a_line_near_
     the unsharpened reading stood: 18 numbers read as `91`, `36`, `7` and `6` (41 errors). The photo is
     now also read sharpened by lines turned and stretched from the one found, and the surest
     reading is kept."""
-    reading, score = _read_test_picture(recognizer, "desk_photo_smeared_along_a_line_found_off")
-    assert score.truth_numbers == 18
-    assert score.matched_numbers >= 11, reading.text
-    assert score.character_errors <= 10, reading.text
+    score = _read_smeared_photo(recognizer, "desk_photo_smeared_along_a_line_found_off", 18, 11, 10)
     one_line = Recognizer(recognizer.classifier, RecognizerOptions(search_blur_line=False))
     _, unsearched = _read_test_picture(one_line, "desk_photo_smeared_along_a_line_found_off")
     assert unsearched.character_errors > 3 * score.character_errors
