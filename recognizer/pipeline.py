@@ -701,24 +701,29 @@ class Recognizer:
             reading, sureness, _ = self._read(replace(frame, image=without_motion_blur(frame.image, line)), started)
             return reading, sureness
 
-        best_line = blur
+        def surest(
+            lines: list[MotionBlur], best_line: MotionBlur, best: tuple[Reading, float]
+        ) -> tuple[MotionBlur, tuple[Reading, float]]:
+            """The surest of ``best`` and the readings by ``lines``, and its line; a reading sure
+            enough to have needed no sharpening ends the search."""
+            for line in lines:
+                if best[1] >= BLUR_TRY_BELOW:
+                    break
+                tried = read_with(line)
+                if tried[1] > best[1]:
+                    best_line, best = line, tried
+            return best_line, best
+
         best = read_with(blur)
         if not self.options.search_blur_line:
             return best
-        # The direction first, then the length along the best direction; a reading sure enough to
-        # have needed no sharpening ends the search.
-        for line in [replace(blur, angle=(blur.angle + turn) % 180.0) for turn in BLUR_ANGLE_TRIES]:
-            if best[1] >= BLUR_TRY_BELOW:
-                return best
-            tried = read_with(line)
-            if tried[1] > best[1]:
-                best, best_line = tried, line
-        for factor in BLUR_LENGTH_TRIES:
-            if best[1] >= BLUR_TRY_BELOW:
-                return best
-            tried = read_with(replace(best_line, length=best_line.length * factor))
-            if tried[1] > best[1]:
-                best = tried
+        # The direction first, then the length along the surest direction.
+        best_line, best = surest(
+            [replace(blur, angle=(blur.angle + turn) % 180.0) for turn in BLUR_ANGLE_TRIES], blur, best
+        )
+        _, best = surest(
+            [replace(best_line, length=best_line.length * factor) for factor in BLUR_LENGTH_TRIES], best_line, best
+        )
         return best
 
     def _read(self, frame: Frame, started: float) -> tuple[Reading, float, bool]:
