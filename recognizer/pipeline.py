@@ -689,7 +689,9 @@ class Recognizer:
             if blur is not None:
                 sharpened, sharpened_sureness = self._read_sharpened(frame, blur, started)
                 if sharpened_sureness >= sureness + BLUR_MARGIN:
-                    return replace(sharpened, elapsed_ms=(time.perf_counter() - started) * 1000.0)
+                    reading = sharpened
+                # Either reading took the search's time too.
+                return replace(reading, elapsed_ms=(time.perf_counter() - started) * 1000.0)
         return reading
 
     def _read_sharpened(self, frame: Frame, blur: MotionBlur, started: float) -> tuple[Reading, float]:
