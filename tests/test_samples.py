@@ -19,6 +19,7 @@ from recognizer.pipeline import Recognizer, RecognizerOptions
 from recognizer.prepare import PHOTO_FINE_SCALE, prepare
 from recognizer.reading import Frame, Reading
 from recognizer.scoring import Score, load_truth, score_page
+from recognizer.service.run import live_recognizer_options
 from tests.conftest import DATA, SAMPLES
 
 pytestmark = pytest.mark.slow
@@ -260,6 +261,19 @@ def test_a_photo_smeared_by_the_cameras_motion_is_read_sharpened(recognizer: Rec
     plain = Recognizer(recognizer.classifier, RecognizerOptions(undo_motion_blur=False))
     _, unsharpened = _read_test_picture(plain, "desk_photo_smeared_by_the_cameras_motion")
     assert unsharpened.character_errors > 3 * score.character_errors
+
+
+def test_a_camera_frame_is_sharpened_only_when_the_service_is_asked_to(recognizer: Recognizer) -> None:
+    """`digits serve` reads camera frames with live_recognizer_options: a frame smeared by the
+    camera's motion is read as it is (sharpening costs a smeared frame two to three times the time,
+    and the next frame comes in tens of milliseconds), unless `--sharpen-motion` asks for it. The
+    smeared test photo, read as a camera frame both ways."""
+    as_it_is = Recognizer(recognizer.classifier, live_recognizer_options())
+    sharpening = Recognizer(recognizer.classifier, live_recognizer_options(sharpen_motion=True))
+    _, unsharpened = _read_test_picture(as_it_is, "desk_photo_smeared_by_the_cameras_motion")
+    _, sharpened = _read_test_picture(sharpening, "desk_photo_smeared_by_the_cameras_motion")
+    assert sharpened.matched_numbers >= 17
+    assert unsharpened.character_errors > 3 * sharpened.character_errors
 
 
 def test_a_photo_smeared_along_a_line_found_a_little_off_is_read_by_a_line_near_it(recognizer: Recognizer) -> None:
