@@ -6,7 +6,9 @@ Prints a Markdown table: for A4 pages and for 1280x720 photos, the median and
 p95 time per image after warm-up, digits per second, number recall and
 character error rate against the truth files; the wall time of a cold
 `digits read photo.jpg` (a fresh process, as a user runs it); and the wall time of
-`digits read --jobs N` over all the samples at once, for 1 job and for one per core.
+`digits read --jobs N` over all the samples at once, for 1 job and for one per core; and the
+machine's reference workload (benchmarks/machine.py) timed before and after, with the medians in
+multiples of it, so that runs on a slower day can be told from a slower revision.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 
+from benchmarks.machine import reference_ms  # noqa: E402
 from recognizer.allocator import keep_freed_buffers  # noqa: E402
 from recognizer.classifier import load_classifier  # noqa: E402
 from recognizer.evaluation import load_samples, run_method  # noqa: E402
@@ -62,6 +65,7 @@ def main() -> None:
     if args.quick:
         args.repeats, args.cold_runs = 1, 1
 
+    reference_before = reference_ms()
     keep_freed_buffers()  # as `digits read` does
     recognizer = Recognizer(load_classifier())
 
@@ -115,6 +119,11 @@ def main() -> None:
     for sample_group in (pages, [s for s in samples if s.kind == "photos"]):
         if sample_group:
             overall.add(run_method("all", reader, sample_group, repeats=1, warmup=0).score)
+    reference_after = reference_ms()
+    reference = (reference_before + reference_after) / 2.0
+    report["machine_reference_ms"] = {"before": round(reference_before, 2), "after": round(reference_after, 2)}
+    for _, entry in rows:
+        entry["median_in_references"] = round(float(entry["median_ms"]) / reference, 2)
     report["all_samples"] = overall.to_json()
     report["per_category"] = {category: score.to_json() for category, score in sorted(overall.per_category.items())}
 
@@ -125,6 +134,11 @@ def main() -> None:
             f"| {label} | {entry['images']} | {entry['digits_per_image']} | {entry['median_ms']} | {entry['p95_ms']} "
             f"| {entry['digits_per_second']:,} | {entry['number_recall']:.2%} | {entry['character_error_rate']:.2%} |"
         )
+    print(
+        f"\nMachine reference (benchmarks/machine.py): {reference_before:.2f} ms before, {reference_after:.2f} ms after; "
+        + ", ".join(f"{label}' median {entry['median_in_references']} times it" for label, entry in rows)
+        + "."
+    )
     all_samples = report["all_samples"]
     assert isinstance(all_samples, dict)
     print(

@@ -30,6 +30,10 @@ def test_read_benchmark_prints_its_table(tmp_path: Path) -> None:
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["A4 pages"]["median_ms"] > 0
     assert data["cold_start"]["median_s"] > 0
+    # The machine's own speed, timed beside the run, and the medians in multiples of it.
+    assert data["machine_reference_ms"]["before"] > 0 and data["machine_reference_ms"]["after"] > 0
+    assert data["A4 pages"]["median_in_references"] > 0
+    assert "Machine reference (benchmarks/machine.py)" in result.stdout
     # One job, and one per core (at least two).
     assert data["batch"]["inputs"] == 6 and "1" in data["batch"]["seconds"] and len(data["batch"]["seconds"]) == 2
 

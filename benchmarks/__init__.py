@@ -1,0 +1,1 @@
+"""Benchmark scripts (run as files: `python benchmarks/read_bench.py`); a package so that they share `machine`."""
