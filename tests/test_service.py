@@ -26,7 +26,7 @@ from recognizer.scoring import load_truth
 from recognizer.service.client import SubscribeError, recognize, subscribe
 from recognizer.service.protocol import Changed, Hello, ReadingMessage, Status, parse_server_message
 from recognizer.service.run import live_recognizer_options
-from tests.conftest import SAMPLES
+from tests.conftest import DATA, SAMPLES
 from tests.samples_index import CLEAN_PHOTO, LIVE_PHOTO
 from tests.videos import write_drifting_video
 
@@ -368,6 +368,44 @@ def test_serve_command_shuts_down_cleanly_on_sigterm(camera_video, workers) -> N
     assert "leaked" not in stderr, "shared memory left behind"
     time.sleep(0.5)  # the resource tracker leaves once the server has gone
     assert not [child for child in readers if _running(child)], "a reader process outlived the server"
+
+
+def test_serve_command_sharpens_smeared_frames_only_when_asked(tmp_path, classifier) -> None:  # type: ignore[no-untyped-def]
+    """`digits serve --sharpen-motion` reads a frame smeared by the camera's motion sharpened, in its
+    reader processes as the library does with that option; without the flag it is read as it is
+    (tests/test_samples.py: over three times the errors). The camera: a folder holding the smeared
+    test photo, played in a loop."""
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    smeared = DATA / "desk_photo_smeared_by_the_cameras_motion.jpg"
+    (frames / smeared.name).write_bytes(smeared.read_bytes())
+    port = free_port()
+    command = [sys.executable, "-m", "recognizer", "serve", "--source", f"desk={frames}", "--loop", "--fps", "2"]
+    command += ["--port", str(port), "--workers", "2", "--sharpen-motion"]
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as process:
+        try:
+
+            async def first_reading() -> ReadingMessage:
+                # Without reconnecting, a subscription to a server not yet up ends at once: try again.
+                for _ in range(300):
+                    async with asyncio.timeout(60):
+                        async for message in subscribe(f"ws://127.0.0.1:{port}/streams/desk", reconnect=False):
+                            if isinstance(message, ReadingMessage):
+                                return message
+                    await asyncio.sleep(0.2)
+                raise AssertionError("no reading arrived")
+
+            served = asyncio.run(first_reading())
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.communicate(timeout=30)
+    image = decode_image_bytes(smeared.read_bytes(), smeared.name).image
+    sharpening = Recognizer(classifier, live_recognizer_options(sharpen_motion=True))
+    as_it_is = Recognizer(classifier, live_recognizer_options())
+    sharpened = [n.text for n in sharpening.read(Frame(image=image, source="desk")).numbers]
+    unsharpened = [n.text for n in as_it_is.read(Frame(image=image, source="desk")).numbers]
+    assert sharpened != unsharpened
+    assert [n.text for n in served.reading.numbers] == sharpened
 
 
 def test_subscribe_command_reconnects_when_the_server_restarts(camera_video) -> None:  # type: ignore[no-untyped-def]
