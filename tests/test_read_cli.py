@@ -196,6 +196,29 @@ def test_bad_input_is_reported_and_the_rest_still_read(
     assert numbers_of(result.stdout) == expected
 
 
+def test_the_command_in_its_own_process_loses_nothing_and_keeps_its_exit_code(
+    tmp_path: Path, clean_photo: tuple[Image.Image, list[str]]
+) -> None:
+    """`digits read` as a user runs it, in a process of its own. After the last page it ends without
+    the interpreter's teardown (cli.main), so nothing may be lost on the way: every reading printed
+    to the pipe, every annotation written, the bad input named, and the exit code kept."""
+    image, expected = clean_photo
+    good = tmp_path / "good.png"
+    image.save(good)
+    bad = tmp_path / "cut.png"
+    bad.write_bytes(good.read_bytes()[:200])
+    drawn = tmp_path / "drawn"
+    command = [sys.executable, "-m", "recognizer", "read", "--json", "--annotate", str(drawn)]
+    process = subprocess.run([*command, str(bad), str(good)], capture_output=True, text=True, check=False)
+    assert process.returncode == 1
+    assert str(bad) in process.stderr and "Traceback" not in process.stderr
+    readings = [json.loads(line) for line in process.stdout.splitlines()]
+    assert [reading["source"] for reading in readings] == [str(good)]
+    assert sorted(number["text"] for line in readings[0]["lines"] for number in line["numbers"]) == expected
+    assert (drawn / "good.png").stat().st_size > 0
+    assert subprocess.run([*command, str(good)], capture_output=True, check=False).returncode == 0
+
+
 def test_missing_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["read", str(tmp_path / "nope.png")])
     assert result.exit_code == 1
