@@ -1,9 +1,9 @@
 """How fast this machine runs right now: a fixed workload timed beside each benchmark.
 
-The project's machines are shared, and the same code has run twice as slowly on one day as on
-the day before. A benchmark's times alone cannot tell a slower revision from a slower hour, so
-each benchmark also times this workload, which no change to the recognizer touches, just before
-and just after its own run, and reports its times in multiples of it as well.
+The project's machines are shared, and the same code has run twice as slowly a few hours after
+a run as in it. A benchmark's times alone cannot tell a slower revision from a slower hour, so
+`read_bench.py` also times this workload, which no change to the recognizer touches, just before
+and just after its own run, and reports its medians in multiples of it as well.
 
 The workload is the kind of work a reading does (one OpenCV thread, as a reader process runs):
 a 1280x720 picture of fixed noise turned grey, blurred, thresholded against its neighbourhood,
